@@ -1,0 +1,158 @@
+"""The viewflow Flow of a 双培 case: which organisation does which step.
+
+The case's FSM state (``Case.state``) is the single source of truth for where the case
+stands. Every finished step returns to ``route``, which opens the task for the state the
+case is now in. Out-of-band actions (撤回, 暂停/恢复, 退出, re-pairing) cancel the open
+tasks and call :func:`reroute`, so the inbox always mirrors the FSM.
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from viewflow import this
+from viewflow.workflow import flow
+from viewflow.workflow.activation import Activation
+from viewflow.workflow.base import Flow
+from viewflow.workflow.lock import select_for_update_lock
+from viewflow.workflow.nodes.split import SplitActivation
+from viewflow.workflow.nodes.view import ViewActivation
+from viewflow.workflow.status import STATUS
+from viewflow.workflow.token import Token
+
+from .models import CaseMentor, CaseProcess, CaseState, CaseTask, MentorStatus, Role
+from .routing import nearest_org_with_role
+
+OPEN_TASK_STATUSES = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
+
+
+class CaseStepActivation(ViewActivation):
+    """A human step whose task carries its routing organisation and due date."""
+
+    @classmethod
+    def create(cls, flow_task, prev_activation, token, data=None, seed=None):
+        process = prev_activation.process
+        case = process.case
+        task = flow_task.flow_class.task_class(
+            process=process, flow_task=flow_task, token=token, case=case, stage=case.state,
+        )
+        task.data = data or {}
+        flow_task.route(task, case)
+        if task.owner_id:
+            task.status = STATUS.ASSIGNED
+            task.assigned = timezone.now()
+        task.save()
+        task.previous.add(prev_activation.task)
+        return cls(task)
+
+
+class CaseStep(flow.View):
+    """A step done by whoever holds ``role`` at the nearest organisation up the tree."""
+
+    activation_class = CaseStepActivation
+
+    def __init__(self, role: str | None, due_key: str, title: str, **kwargs):
+        super().__init__(view=None, **kwargs)
+        self.role = role
+        self.due_key = due_key
+        self.task_title = title
+
+    def due_days(self, case) -> int:
+        key = self.due_key if self.due_key in settings.SHUANGPEI_DUE_DAYS else f"{self.due_key}_{case.kind}"
+        return settings.SHUANGPEI_DUE_DAYS[key]
+
+    def route(self, task, case):
+        task.role = self.role
+        task.org = nearest_org_with_role(case.org, self.role)
+        task.due_at = timezone.now() + timedelta(days=self.due_days(case))
+
+
+class MentorAcceptStep(CaseStep):
+    """One acceptance task per mentor, assigned straight to the mentor's account."""
+
+    def route(self, task, case):
+        mentor = CaseMentor.objects.select_related("teacher").get(pk=task.data["mentor_id"])
+        task.role = ""
+        task.org = case.org
+        task.owner_id = mentor.teacher.user_id
+        task.due_at = timezone.now() + timedelta(days=self.due_days(case))
+
+
+class MentorSplitActivation(SplitActivation):
+    @Activation.status.super()
+    def activate(self):
+        pending = CaseMentor.objects.filter(case=self.process.case, status=MentorStatus.PENDING)
+        for node, _cond, _data in self.flow_task._branches:
+            for mentor_id in pending.values_list("pk", flat=True):
+                self.next_tasks.append((node, {"mentor_id": mentor_id}))
+
+
+class MentorSplit(flow.Split):
+    """Open one acceptance task per pending mentor, in parallel."""
+
+    activation_class = MentorSplitActivation
+
+
+def _in_state(state):
+    return lambda activation: activation.process.case.state == state
+
+
+class CaseFlow(Flow):
+    process_class = CaseProcess
+    task_class = CaseTask
+    lock_impl = select_for_update_lock
+    process_title = _("双培培养流程")
+
+    start = flow.StartHandle(this.start_case).Next(this.route)
+
+    route = (
+        flow.Switch()
+        .Case(this.pair, _in_state(CaseState.REGISTERED))
+        .Case(this.accept_split, _in_state(CaseState.PAIRED))
+        .Case(this.submit, _in_state(CaseState.TRAINING))
+        .Case(this.branch_review, _in_state(CaseState.BRANCH_REVIEW))
+        .Case(this.unit_review, _in_state(CaseState.UNIT_REVIEW))
+        .Case(this.city_filing, _in_state(CaseState.CITY_FILING))
+        .Case(this.end, lambda a: a.process.case.state in (CaseState.COMPLETED, CaseState.EXITED))
+    )
+
+    pair = CaseStep(Role.OFFICER, "pair", _("指定培养人")).Next(this.route)
+    accept_split = MentorSplit().Next(this.accept)
+    accept = MentorAcceptStep(None, "accept", _("接受结对")).Next(this.accept_join)
+    accept_join = flow.Join().Next(this.route)
+    submit = CaseStep(Role.OFFICER, "submit", _("培养期满，提交支部审核")).Next(this.route)
+    branch_review = CaseStep(Role.BRANCH_SECRETARY, "branch_review", _("支部审核")).Next(this.route)
+    unit_review = CaseStep(Role.REVIEWER, "unit_review", _("单位审核")).Next(this.route)
+    city_filing = CaseStep(Role.CITY_ADMIN, "city_filing", _("市级备案")).Next(this.route)
+
+    end = flow.End()
+
+    def start_case(self, activation, case):
+        activation.process.case = case
+
+
+def reroute(case, previous_task=None) -> None:
+    """Cancel the case's open tasks and open the one its FSM state now calls for.
+
+    Must run inside ``CaseFlow.lock(process_pk)``.
+    """
+    process = case.process
+    now = timezone.now()
+    open_tasks = list(
+        CaseTask.objects.filter(process=process).exclude(
+            status__in=[STATUS.DONE, STATUS.CANCELED, STATUS.REVIVED]
+        )
+    )
+    for task in open_tasks:
+        task.status = STATUS.CANCELED
+        task.finished = now
+        task.save(update_fields=["status", "finished"])
+    if case.state == CaseState.PAUSED:
+        return
+    anchor = previous_task or (open_tasks[-1] if open_tasks else process.casetask_set.order_by("-id").first())
+    anchor_activation = anchor.flow_task.activation_class(anchor)
+    anchor_activation.process = process
+    process.case = case
+    activation = CaseFlow.route._create(anchor_activation, Token("start"))
+    anchor_activation._activate_next({activation})

@@ -1,0 +1,11 @@
+from .audit import AuditAction, AuditEvent
+from .cases import Annex2Row, Case, CaseKind, CaseMentor, CaseState, MentorStatus
+from .organisations import Organisation, OrgKind
+from .people import PartyStatus, Role, RoleAssignment, Sex, Teacher
+from .tasks import CaseProcess, CaseTask
+
+__all__ = [
+    "Annex2Row", "AuditAction", "AuditEvent", "Case", "CaseKind", "CaseMentor", "CaseProcess",
+    "CaseState", "CaseTask", "MentorStatus", "OrgKind", "Organisation", "PartyStatus", "Role",
+    "RoleAssignment", "Sex", "Teacher",
+]

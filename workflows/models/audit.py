@@ -1,0 +1,70 @@
+"""The append-only audit log. Database triggers refuse UPDATE and DELETE on it."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .cases import Case
+from .organisations import Organisation
+from .people import Role
+
+
+class AuditAction(models.TextChoices):
+    REGISTER = "register", _("登记造册")
+    PAIR = "pair", _("指定培养人")
+    ACCEPT = "accept", _("接受结对")
+    DECLINE = "decline", _("谢绝结对")
+    REPAIR = "repair", _("重新结对")
+    SUBMIT = "submit", _("提交审核")
+    APPROVE = "approve", _("审核通过")
+    FILE = "file", _("市级备案")
+    COMPLETE = "complete", _("完成并生成附件2")
+    RETURN = "return", _("退回")
+    WITHDRAW = "withdraw", _("撤回")
+    EXIT = "exit", _("退出")
+    PAUSE = "pause", _("暂停")
+    RESUME = "resume", _("恢复")
+    CLAIM = "claim", _("认领")
+    UNCLAIM = "unclaim", _("放回待认领")
+    REASSIGN = "reassign", _("转办")
+    EDIT = "edit", _("修改资料")
+
+
+class AuditEvent(models.Model):
+    at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True,
+        on_delete=models.DO_NOTHING, db_constraint=False, related_name="+",
+    )
+    actor_name = models.CharField(_("操作人姓名"), max_length=150)
+    role = models.CharField(_("身份"), max_length=20, blank=True)
+    org = models.ForeignKey(
+        Organisation, verbose_name=_("所在组织"), null=True, blank=True,
+        on_delete=models.DO_NOTHING, db_constraint=False, related_name="+",
+    )
+    case = models.ForeignKey(
+        Case, verbose_name=_("培养案例"), null=True, blank=True,
+        on_delete=models.DO_NOTHING, db_constraint=False, related_name="events",
+    )
+    task_id_ref = models.BigIntegerField(_("任务编号"), null=True, blank=True)
+    action = models.CharField(_("操作"), max_length=20, choices=AuditAction.choices)
+    from_state = models.CharField(_("原阶段"), max_length=20, blank=True)
+    to_state = models.CharField(_("新阶段"), max_length=20, blank=True)
+    reason = models.TextField(_("理由"), blank=True)
+    changes = models.JSONField(_("变更内容"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("审计事件")
+        verbose_name_plural = _("审计事件")
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["case", "at", "id"], name="audit_case_order")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.get_action_display()}"
+
+    @property
+    def role_label(self) -> str:
+        if self.role == "mentor":
+            return str(_("培养人"))
+        return Role(self.role).label if self.role in Role.values else self.role

@@ -1,0 +1,449 @@
+"""Services for a case's life: each performs one step of the 双培 programme.
+
+Every service: takes the flow lock (the outermost transaction), re-reads what it
+changes, checks its guards (raising a ``GuardError`` with a Chinese message and
+changing nothing), performs the FSM transition, writes the audit event, and moves
+the viewflow tasks on, all in one transaction.
+"""
+
+from collections.abc import Sequence
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from viewflow.workflow.status import STATUS
+
+from ..errors import AlreadyHandled, GuardError, NotInScope, NotPermitted
+from ..flows import OPEN_TASK_STATUSES, CaseFlow, reroute
+from ..models import (
+    Annex2Row, AuditAction, Case, CaseKind, CaseMentor, CaseState, CaseTask, MentorStatus,
+    PartyStatus, Role, Teacher,
+)
+from ..models.cases import ONE_STEP_BACK
+from ..selectors import cases_for_user, teachers_for_user, user_holds, user_holds_over
+from .audit import audit_log
+from .locking import locked_case
+
+MAX_MENTORS = 2
+CASE_MANAGERS = (Role.OFFICER, Role.REVIEWER, Role.CITY_ADMIN)
+
+
+def _require_reason(reason: str, what: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise GuardError(_("请填写%(what)s的理由后再提交。") % {"what": what})
+    return reason
+
+
+def _manager_assignment(actor, case: Case):
+    """The officer / reviewer / city role by which ``actor`` may manage ``case``."""
+    assignment = user_holds_over(actor, CASE_MANAGERS, case.org)
+    if assignment is None:
+        if cases_for_user(actor).filter(pk=case.pk).exists():
+            raise NotPermitted(_("您在该案例所在组织没有党务干部、审核人或市级管理员身份，不能执行此操作。"))
+        raise NotInScope(_("未找到该培养案例，或它不在您的管辖范围内。"))
+    return assignment
+
+
+# --- registration ------------------------------------------------------------------
+
+
+def case_register(*, actor, teacher_id: int, kind: str, note: str = "") -> Case:
+    """登记造册: a party-affairs officer registers a teacher as a 双培 candidate."""
+    if kind not in CaseKind.values:
+        raise GuardError(_("请选择“双培”类别：1 骨干教师培养成共产党员，或 2 党员教师培养成教学骨干。"))
+    teacher = teachers_for_user(actor, roles=[Role.OFFICER]).select_related("org").filter(pk=teacher_id).first()
+    if teacher is None:
+        raise NotInScope(_("未找到该教师，或该教师不在您作为党务干部的管辖范围内，不能登记。"))
+    assignment = user_holds_over(actor, [Role.OFFICER], teacher.org)
+    if kind == CaseKind.CULTIVATE_MEMBER and teacher.is_party_member:
+        raise GuardError(
+            _("%(name)s 已是%(status)s，不能登记为类别1（骨干教师培养成共产党员）。如需培养成教学骨干，请选择类别2。")
+            % {"name": teacher.name, "status": teacher.get_party_status_display()}
+        )
+    if kind == CaseKind.CULTIVATE_BACKBONE and not teacher.is_party_member:
+        raise GuardError(
+            _("%(name)s 的政治面貌是%(status)s，不是党员，不能登记为类别2（党员教师培养成教学骨干）。")
+            % {"name": teacher.name, "status": teacher.get_party_status_display()}
+        )
+    with transaction.atomic():
+        if Case.objects.filter(teacher=teacher, kind=kind).exclude(
+            state__in=[CaseState.COMPLETED, CaseState.EXITED]
+        ).exists():
+            raise GuardError(
+                _("%(name)s 已有一个未结束的类别%(kind)s培养案例，不能重复登记。请在原案例中继续办理。")
+                % {"name": teacher.name, "kind": kind}
+            )
+        try:
+            with transaction.atomic():
+                case = Case.objects.create(
+                    teacher=teacher, kind=kind, org=teacher.org, unit_id=teacher.org.unit_id,
+                    scope_path=teacher.org.path, registered_by=actor, note=note.strip(),
+                )
+        except IntegrityError:
+            raise GuardError(
+                _("%(name)s 已有一个未结束的类别%(kind)s培养案例，不能重复登记。") % {"name": teacher.name, "kind": kind}
+            ) from None
+        audit_log(
+            actor=actor, action=AuditAction.REGISTER, case=case, role=Role.OFFICER,
+            org=assignment.org, to_state=case.state,
+            changes={"teacher": teacher.name, "kind": kind, "note": case.note},
+        )
+        CaseFlow.start.run(case=case)
+    return case
+
+
+# --- acting on a task ----------------------------------------------------------------
+
+
+def _open_task(actor, task_id: int, case: Case) -> CaseTask:
+    """Re-read the task under the lock; refuse if someone else already handled it."""
+    task = CaseTask.objects.select_related("owner", "org").get(pk=task_id)
+    if task.status not in OPEN_TASK_STATUSES:
+        raise AlreadyHandled(
+            _("该任务已被处理（%(status)s），无需重复操作。请返回待办列表刷新。")
+            % {"status": task.get_status_display()}
+        )
+    if task.owner_id and task.owner_id != actor.pk:
+        raise AlreadyHandled(
+            _("该任务已由 %(who)s 认领办理，您不能再处理。如需改派，请联系上级。")
+            % {"who": task.owner.get_full_name() or task.owner.get_username()}
+        )
+    if not task.owner_id and not user_holds(actor, task.role, task.org):
+        raise NotPermitted(
+            _("该任务须由%(org)s的%(role)s办理，您没有该身份。")
+            % {"org": task.org.name, "role": Role(task.role).label}
+        )
+    return task
+
+
+def _lookup_task_case_id(actor, task_id: int) -> int:
+    row = CaseTask.objects.filter(pk=task_id, flow_task_type="HUMAN").values_list("case_id", flat=True).first()
+    if row is None or not cases_for_user(actor).filter(pk=row).exists():
+        raise NotInScope(_("未找到该任务，或它不在您的管辖范围内。"))
+    return row
+
+
+def _expect_node(task: CaseTask, *nodes) -> None:
+    if task.flow_task not in nodes:
+        raise GuardError(_("此操作不适用于“%(title)s”任务。") % {"title": task.flow_task.task_title})
+
+
+def _actor_role(task: CaseTask) -> str:
+    return task.role or "mentor"
+
+
+def _finish(actor, task: CaseTask, case: Case) -> None:
+    """Complete the viewflow task and open the next one for the case's new state."""
+    activation = task.flow_task.activation_class(task)
+    activation.process.case = case
+    if task.status == STATUS.NEW:
+        audit_log(
+            actor=actor, action=AuditAction.CLAIM, case=case, role=_actor_role(task), org=task.org,
+            task=task, from_state=case.state, to_state=case.state,
+            changes={"owner": actor.get_username(), "auto": True},
+        )
+        activation.assign(actor)
+        task.assigned = timezone.now()
+    activation.start(None)
+    activation.execute()
+
+
+def _transition(actor, task_id: int, nodes, *, action: str, reason: str = "", perform, changes=None):
+    case_id = _lookup_task_case_id(actor, task_id)
+    with locked_case(case_id) as case:
+        task = _open_task(actor, task_id, case)
+        _expect_node(task, *nodes)
+        before = case.state
+        extra = perform(case, task) or {}
+        case.save()
+        audit_log(
+            actor=actor, action=action, case=case, role=_actor_role(task), org=task.org, task=task,
+            from_state=before, to_state=case.state, reason=reason,
+            changes={**(changes or {}), **extra},
+        )
+        _finish(actor, task, case)
+    return case
+
+
+def _validate_mentors(actor, case: Case, mentor_ids: Sequence[int]) -> list[Teacher]:
+    ids = list(dict.fromkeys(int(i) for i in mentor_ids if str(i).strip()))
+    kept = case.mentors.filter(status=MentorStatus.ACCEPTED).count()
+    if not ids:
+        raise GuardError(_("请至少指定一名培养人。"))
+    if len(ids) + kept > MAX_MENTORS:
+        raise GuardError(
+            _("每名培养对象最多指定 %(max)d 名培养人（已结对 %(kept)d 名），请减少人选。")
+            % {"max": MAX_MENTORS, "kept": kept}
+        )
+    teachers = {t.pk: t for t in teachers_for_user(actor, roles=CASE_MANAGERS).filter(pk__in=ids)}
+    missing = [i for i in ids if i not in teachers]
+    if missing:
+        raise GuardError(_("所选培养人不存在或不在您的管辖范围内，请重新选择。"))
+    chosen = [teachers[i] for i in ids]
+    for mentor in chosen:
+        if mentor.pk == case.teacher_id:
+            raise GuardError(_("培养人不能是培养对象本人（%(name)s），请另选他人。") % {"name": mentor.name})
+        if case.kind == CaseKind.CULTIVATE_MEMBER and mentor.party_status != PartyStatus.FULL:
+            raise GuardError(
+                _("类别1的培养联系人须为正式党员，%(name)s 是%(status)s，请另选一名正式党员。")
+                % {"name": mentor.name, "status": mentor.get_party_status_display()}
+            )
+        if case.kind == CaseKind.CULTIVATE_BACKBONE and not mentor.is_backbone:
+            raise GuardError(
+                _("类别2的培养人须为骨干教师，%(name)s 未登记为骨干教师，请另选或先在教师资料中标记。")
+                % {"name": mentor.name}
+            )
+        if mentor.user_id is None:
+            raise GuardError(
+                _("%(name)s 还没有系统账号，无法接收结对任务。请先为其开通账号。") % {"name": mentor.name}
+            )
+        if case.mentors.filter(teacher=mentor, status__in=[MentorStatus.PENDING, MentorStatus.ACCEPTED]).exists():
+            raise GuardError(_("%(name)s 已是该案例的培养人。") % {"name": mentor.name})
+    return chosen
+
+
+def case_pair(*, actor, task_id: int, mentor_ids: Sequence[int]) -> Case:
+    """结对: the officer names 1–2 mentors; each gets an acceptance task."""
+
+    def perform(case, task):
+        mentors = _validate_mentors(actor, case, mentor_ids)
+        for mentor in mentors:
+            CaseMentor.objects.create(case=case, teacher=mentor)
+        case.pair()
+        return {"mentors": [m.name for m in mentors]}
+
+    return _transition(actor, task_id, [CaseFlow.pair], action=AuditAction.PAIR, perform=perform)
+
+
+def mentor_accept(*, actor, task_id: int) -> Case:
+    """A mentor accepts the pairing; the last acceptance starts the training."""
+
+    def perform(case, task):
+        mentor = CaseMentor.objects.select_for_update().get(pk=task.data["mentor_id"])
+        mentor.status = MentorStatus.ACCEPTED
+        mentor.responded_at = timezone.now()
+        mentor.save()
+        if not case.mentors.filter(status=MentorStatus.PENDING).exists():
+            case.start_training()
+        return {"mentor": mentor.teacher.name}
+
+    return _transition(actor, task_id, [CaseFlow.accept], action=AuditAction.ACCEPT, perform=perform)
+
+
+def mentor_decline(*, actor, task_id: int, reason: str) -> Case:
+    """A mentor declines; the case goes back to 登记造册 for the officer to re-pair."""
+    reason = _require_reason(reason, _("谢绝结对"))
+
+    def perform(case, task):
+        mentor = CaseMentor.objects.select_for_update().get(pk=task.data["mentor_id"])
+        mentor.status = MentorStatus.DECLINED
+        mentor.responded_at = timezone.now()
+        mentor.ended_reason = reason
+        mentor.save()
+        # Other mentors still waiting are released: the officer pairs again from scratch.
+        released = list(case.mentors.filter(status=MentorStatus.PENDING).values_list("teacher__name", flat=True))
+        case.mentors.filter(status=MentorStatus.PENDING).update(
+            status=MentorStatus.LEFT, ended_reason=_("另一位培养人谢绝，结对重新安排")
+        )
+        now = timezone.now()
+        CaseTask.objects.filter(process__case=case, flow_task=CaseFlow.accept, status__in=OPEN_TASK_STATUSES).exclude(
+            pk=task.pk
+        ).update(status=STATUS.CANCELED, finished=now)
+        case.pairing_declined()
+        return {"mentor": mentor.teacher.name, "released": released}
+
+    return _transition(
+        actor, task_id, [CaseFlow.accept], action=AuditAction.DECLINE, reason=reason, perform=perform
+    )
+
+
+def case_submit(*, actor, task_id: int) -> Case:
+    """The officer submits a trained candidate to the party branch for review."""
+    return _transition(
+        actor, task_id, [CaseFlow.submit], action=AuditAction.SUBMIT, perform=lambda case, task: case.submit()
+    )
+
+
+def case_approve(*, actor, task_id: int, reason: str = "") -> Case:
+    """支部审核 / 单位审核 passes the case one level up."""
+
+    def perform(case, task):
+        if case.state == CaseState.BRANCH_REVIEW:
+            case.branch_approve()
+        else:
+            case.unit_approve()
+
+    return _transition(
+        actor, task_id, [CaseFlow.branch_review, CaseFlow.unit_review],
+        action=AuditAction.APPROVE, reason=(reason or "").strip(), perform=perform,
+    )
+
+
+def birth_month(teacher: Teacher) -> str:
+    """附件2 prints 出生年月 as YYYY.MM."""
+    return f"{teacher.birth_date.year:04d}.{teacher.birth_date.month:02d}"
+
+
+def case_file(*, actor, task_id: int, year: int | None = None, note: str = "") -> Case:
+    """市级备案: the city files the completion; the case's 附件2 row is written now."""
+
+    def perform(case, task):
+        now = timezone.now()
+        completed_year = int(year) if year else timezone.localtime(now).year
+        if not 2000 <= completed_year <= 2100:
+            raise GuardError(_("完成年度“%(year)s”无效，请填写四位年份，例如 2026。") % {"year": year})
+        case.file()
+        case.completed_at = now
+        row = Annex2Row.objects.create(
+            case=case, unit=case.unit, name=case.teacher.name, birth_month=birth_month(case.teacher),
+            kind=case.kind, year=completed_year, note=(note or case.note).strip(),
+        )
+        return {"annex2": {"unit": case.unit.name, "name": row.name, "birth_month": row.birth_month,
+                           "kind": row.kind, "year": row.year, "note": row.note}}
+
+    return _transition(actor, task_id, [CaseFlow.city_filing], action=AuditAction.COMPLETE, perform=perform)
+
+
+def case_return(*, actor, task_id: int, reason: str) -> Case:
+    """退回: a reviewer sends the case one step back, with a reason."""
+    reason = _require_reason(reason, _("退回"))
+    return _transition(
+        actor, task_id, [CaseFlow.branch_review, CaseFlow.unit_review, CaseFlow.city_filing],
+        action=AuditAction.RETURN, reason=reason, perform=lambda case, task: case.step_back(),
+    )
+
+
+# --- out-of-band actions on a case ---------------------------------------------------
+
+
+def _visible_case_id(actor, case_id: int) -> int:
+    if not cases_for_user(actor).filter(pk=case_id).exists():
+        raise NotInScope(_("未找到该培养案例，或它不在您的管辖范围内。"))
+    return case_id
+
+
+def case_withdraw(*, actor, case_id: int, reason: str = "") -> Case:
+    """撤回: the submitter takes back a submission nobody has started on yet."""
+    with locked_case(_visible_case_id(actor, case_id)) as case:
+        if case.state not in ONE_STEP_BACK:
+            raise GuardError(
+                _("案例当前处于“%(state)s”，没有可撤回的提交。") % {"state": case.get_state_display()}
+            )
+        pending = CaseTask.objects.filter(
+            case=case, flow_task_type="HUMAN", status__in=OPEN_TASK_STATUSES
+        ).select_related("owner").first()
+        submitted = (
+            CaseTask.objects.filter(case=case, flow_task_type="HUMAN", status=STATUS.DONE)
+            .select_related("org").order_by("-finished", "-id").first()
+        )
+        if submitted is None or submitted.owner_id != actor.pk:
+            raise NotPermitted(_("只有提交人本人可以撤回这份提交。"))
+        if pending is not None and pending.owner_id:
+            raise GuardError(
+                _("%(who)s 已认领并开始办理，不能撤回。如需更正，请联系对方退回。")
+                % {"who": pending.owner.get_full_name() or pending.owner.get_username()}
+            )
+        before = case.state
+        case.step_back()
+        case.save()
+        audit_log(
+            actor=actor, action=AuditAction.WITHDRAW, case=case, role=submitted.role or "mentor",
+            org=submitted.org, task=pending, from_state=before, to_state=case.state,
+            reason=(reason or "").strip(),
+        )
+        reroute(case)
+        # The withdrawn step lands straight back in the submitter's own inbox.
+        CaseTask.objects.filter(case=case, flow_task_type="HUMAN", status=STATUS.NEW).update(
+            owner=actor, status=STATUS.ASSIGNED, assigned=timezone.now()
+        )
+    return case
+
+
+def _managed(actor, case_id: int, *, action: str, reason: str, transition, changes=None) -> Case:
+    with locked_case(_visible_case_id(actor, case_id)) as case:
+        assignment = _manager_assignment(actor, case)
+        before = case.state
+        transition(case)
+        case.save()
+        audit_log(
+            actor=actor, action=action, case=case, role=assignment.role, org=assignment.org,
+            from_state=before, to_state=case.state, reason=reason, changes=changes,
+        )
+        reroute(case)
+    return case
+
+
+def _guard_state(case: Case, allowed, message: str) -> None:
+    if case.state not in allowed:
+        raise GuardError(message % {"state": case.get_state_display()})
+
+
+def case_pause(*, actor, case_id: int, reason: str) -> Case:
+    """暂停: e.g. long leave. Open tasks are withdrawn from inboxes until 恢复."""
+    reason = _require_reason(reason, _("暂停"))
+
+    def transition(case):
+        _guard_state(case, (CaseState.REGISTERED, CaseState.PAIRED, CaseState.TRAINING,
+                            CaseState.BRANCH_REVIEW, CaseState.UNIT_REVIEW, CaseState.CITY_FILING),
+                     _("案例当前处于“%(state)s”，不能暂停。"))
+        case.pause()
+
+    return _managed(actor, case_id, action=AuditAction.PAUSE, reason=reason, transition=transition)
+
+
+def case_resume(*, actor, case_id: int, reason: str = "") -> Case:
+    """恢复: the case continues at the stage it was paused in."""
+
+    def transition(case):
+        _guard_state(case, (CaseState.PAUSED,), _("案例当前处于“%(state)s”，不是暂停状态，无需恢复。"))
+        case.resume()
+
+    return _managed(actor, case_id, action=AuditAction.RESUME, reason=(reason or "").strip(), transition=transition)
+
+
+def case_exit(*, actor, case_id: int, reason: str) -> Case:
+    """退出: the case ends (teacher left, declined, transferred out of scope)."""
+    reason = _require_reason(reason, _("退出"))
+
+    def transition(case):
+        _guard_state(case, (CaseState.REGISTERED, CaseState.PAIRED, CaseState.TRAINING, CaseState.BRANCH_REVIEW,
+                            CaseState.UNIT_REVIEW, CaseState.CITY_FILING, CaseState.PAUSED),
+                     _("案例已经“%(state)s”，不能再退出。"))
+        case.exit()
+
+    return _managed(actor, case_id, action=AuditAction.EXIT, reason=reason, transition=transition)
+
+
+def case_repair(*, actor, case_id: int, leaving_mentor_id: int, new_mentor_ids: Sequence[int], reason: str) -> Case:
+    """重新结对: a mentor leaves during training; new mentors must accept before training goes on."""
+    reason = _require_reason(reason, _("更换培养人"))
+    with locked_case(_visible_case_id(actor, case_id)) as case:
+        assignment = _manager_assignment(actor, case)
+        if case.state != CaseState.TRAINING:
+            raise GuardError(
+                _("只有“培养中”的案例可以更换培养人，当前为“%(state)s”。") % {"state": case.get_state_display()}
+            )
+        leaving = case.mentors.filter(pk=leaving_mentor_id, status=MentorStatus.ACCEPTED).select_related("teacher").first()
+        if leaving is None:
+            raise GuardError(_("所选培养人不是该案例当前的培养人，请刷新后重试。"))
+        leaving.status = MentorStatus.LEFT
+        leaving.ended_reason = reason
+        leaving.save()
+        new_mentors = _validate_mentors(actor, case, new_mentor_ids) if new_mentor_ids else []
+        if not new_mentors and not case.mentors.filter(status=MentorStatus.ACCEPTED).exists():
+            raise GuardError(_("%(name)s 离任后该案例将没有培养人，请同时指定新的培养人。") % {"name": leaving.teacher.name})
+        for mentor in new_mentors:
+            CaseMentor.objects.create(case=case, teacher=mentor)
+        before = case.state
+        if new_mentors:
+            case.repair()
+        case.save()
+        audit_log(
+            actor=actor, action=AuditAction.REPAIR, case=case, role=assignment.role, org=assignment.org,
+            from_state=before, to_state=case.state, reason=reason,
+            changes={"left": leaving.teacher.name, "mentors": [m.name for m in new_mentors]},
+        )
+        if new_mentors:
+            reroute(case)
+    return case

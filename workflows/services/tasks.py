@@ -1,0 +1,89 @@
+"""Claiming, releasing and reassigning inbox tasks."""
+
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from viewflow.workflow.status import STATUS
+
+from ..errors import AlreadyHandled, GuardError, NotPermitted
+from ..models import AuditAction, CaseTask, Role
+from ..models.people import ACTING_ROLES
+from ..selectors import user_holds, user_holds_over
+from .audit import audit_log
+from .cases import _lookup_task_case_id
+from .locking import locked_case
+
+
+def _locked_task(actor, task_id):
+    case_id = _lookup_task_case_id(actor, task_id)
+    return case_id, locked_case(case_id)
+
+
+def _display(user) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+def task_claim(*, actor, task_id: int) -> CaseTask:
+    """认领: take a task from the organisation's queue into one's own inbox."""
+    _, lock = _locked_task(actor, task_id)
+    with lock as case:
+        task = CaseTask.objects.select_related("owner", "org").get(pk=task_id)
+        if task.status != STATUS.NEW:
+            who = _display(task.owner) if task.owner_id else _("他人")
+            raise AlreadyHandled(_("该任务已被%(who)s认领或办理，请刷新待认领列表。") % {"who": who})
+        if not task.role or not user_holds(actor, task.role, task.org):
+            raise NotPermitted(_("该任务须由%(org)s的%(role)s认领，您没有该身份。") % {
+                "org": task.org.name, "role": Role(task.role).label if task.role else _("培养人")})
+        task.owner = actor
+        task.status = STATUS.ASSIGNED
+        task.assigned = timezone.now()
+        task.save(update_fields=["owner", "status", "assigned"])
+        audit_log(actor=actor, action=AuditAction.CLAIM, case=case, role=task.role, org=task.org, task=task,
+                  from_state=case.state, to_state=case.state, changes={"owner": actor.get_username()})
+    return task
+
+
+def task_unclaim(*, actor, task_id: int) -> CaseTask:
+    """放回: return a claimed task to the organisation's queue."""
+    _, lock = _locked_task(actor, task_id)
+    with lock as case:
+        task = CaseTask.objects.select_related("owner", "org").get(pk=task_id)
+        if task.status != STATUS.ASSIGNED or task.owner_id != actor.pk:
+            raise AlreadyHandled(_("该任务不在您的待办中（可能已办理或已改派），请刷新页面。"))
+        if not task.role:
+            raise GuardError(_("结对确认任务是指定给您本人的，不能放回；如不能承担，请选择“谢绝结对”并说明理由。"))
+        task.owner = None
+        task.status = STATUS.NEW
+        task.assigned = None
+        task.save(update_fields=["owner", "status", "assigned"])
+        audit_log(actor=actor, action=AuditAction.UNCLAIM, case=case, role=task.role, org=task.org, task=task,
+                  from_state=case.state, to_state=case.state, changes={"owner": None})
+    return task
+
+
+def task_reassign(*, actor, task_id: int, to_user_id: int, reason: str = "") -> CaseTask:
+    """转办: a supervisor (a role at a higher organisation) hands the task to another holder."""
+    _, lock = _locked_task(actor, task_id)
+    with lock as case:
+        task = CaseTask.objects.select_related("owner", "org").get(pk=task_id)
+        if task.status not in (STATUS.NEW, STATUS.ASSIGNED):
+            raise AlreadyHandled(_("该任务已办理完毕，不能改派。"))
+        supervisor = user_holds_over(actor, ACTING_ROLES, task.org, strict=True)
+        if supervisor is None:
+            raise NotPermitted(_("只有上级组织的负责人可以改派任务。"))
+        if not task.role:
+            raise GuardError(_("结对确认任务只能由指定的培养人办理；如需更换培养人，请在案例页“更换培养人”。"))
+        target = get_user_model().objects.filter(pk=to_user_id).first()
+        if target is None or not user_holds(target, task.role, task.org):
+            raise GuardError(
+                _("改派对象须是%(org)s的%(role)s，请从列表中选择。") % {"org": task.org.name, "role": Role(task.role).label}
+            )
+        before = task.owner.get_username() if task.owner_id else None
+        task.owner = target
+        task.status = STATUS.ASSIGNED
+        task.assigned = timezone.now()
+        task.save(update_fields=["owner", "status", "assigned"])
+        audit_log(actor=actor, action=AuditAction.REASSIGN, case=case, role=supervisor.role, org=supervisor.org,
+                  task=task, from_state=case.state, to_state=case.state, reason=(reason or "").strip(),
+                  changes={"owner": [before, target.get_username()]})
+    return task
