@@ -1,6 +1,5 @@
 """Every read a view, report or command needs, scoped to the user's subtree first."""
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from viewflow.workflow.status import STATUS
@@ -152,12 +151,11 @@ def filter_tasks(qs: QuerySet[CaseTask], *, kind="", unit="", stage="", overdue=
 
 
 def units_for_user(user) -> QuerySet[Organisation]:
-    """The first-level units the user can see, for filters and the 附件2 page."""
-    paths = user_scope_paths(user)
-    unit_ids = {
-        a.org.unit_id for a in user_assignments(user) if a.org.unit_id is not None
-    }
-    q = Q(pk__in=unit_ids) | _path_q("path", paths)
+    """The first-level units inside the user's subtree, for filters and the 附件2 page.
+
+    A school officer sees no unit: the unit's table lists other schools' teachers.
+    """
+    q = _path_q("path", user_scope_paths(user))
     return Organisation.objects.filter(q, kind__in=["county", "direct"]).order_by("sort_order", "id")
 
 

@@ -64,6 +64,12 @@ class AuditEvent(models.Model):
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.get_action_display()}"
 
     @property
+    def changes_text(self) -> str:
+        import json
+
+        return json.dumps(self.changes, ensure_ascii=False) if self.changes else ""
+
+    @property
     def role_label(self) -> str:
         if self.role == "mentor":
             return str(_("培养人"))

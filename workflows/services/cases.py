@@ -133,8 +133,8 @@ def _actor_role(task: CaseTask) -> str:
     return task.role or "mentor"
 
 
-def _finish(actor, task: CaseTask, case: Case) -> None:
-    """Complete the viewflow task and open the next one for the case's new state."""
+def _claim_if_queued(actor, task: CaseTask, case: Case):
+    """Acting on a queued task claims it first, so the trail shows who took it."""
     activation = task.flow_task.activation_class(task)
     activation.process.case = case
     if task.status == STATUS.NEW:
@@ -143,8 +143,13 @@ def _finish(actor, task: CaseTask, case: Case) -> None:
             task=task, from_state=case.state, to_state=case.state,
             changes={"owner": actor.get_username(), "auto": True},
         )
-        activation.assign(actor)
         task.assigned = timezone.now()
+        activation.assign(actor)
+    return activation
+
+
+def _finish(activation) -> None:
+    """Complete the viewflow task and open the next one for the case's new state."""
     activation.start(None)
     activation.execute()
 
@@ -154,15 +159,17 @@ def _transition(actor, task_id: int, nodes, *, action: str, reason: str = "", pe
     with locked_case(case_id) as case:
         task = _open_task(actor, task_id, case)
         _expect_node(task, *nodes)
+        activation = _claim_if_queued(actor, task, case)
         before = case.state
-        extra = perform(case, task) or {}
+        result = perform(case, task)
+        extra = result if isinstance(result, dict) else {}
         case.save()
         audit_log(
             actor=actor, action=action, case=case, role=_actor_role(task), org=task.org, task=task,
             from_state=before, to_state=case.state, reason=reason,
             changes={**(changes or {}), **extra},
         )
-        _finish(actor, task, case)
+        _finish(activation)
     return case
 
 

@@ -1,0 +1,53 @@
+"""The app's frontend: viewflow's Site with one Application holding the inbox pages."""
+
+from django.urls import path
+from django.utils.translation import gettext_lazy as _
+from viewflow.urls import Application, Site
+
+from workflows import selectors
+
+from .views import annex2, cases, lists, tasks
+
+
+class InboxApp(Application):
+    title = _("双培工作台")
+    icon = "inbox"
+    app_name = "inbox"
+    menu_template_name = "inbox/menu.html"
+
+    urlpatterns = [
+        path("", lists.InboxView.as_view(), name="inbox"),
+        path("queue/", lists.QueueView.as_view(), name="queue"),
+        path("archive/", lists.ArchiveView.as_view(), name="archive"),
+        path("tasks/<int:task_id>/", tasks.task_detail, name="task"),
+        path("tasks/<int:task_id>/act/", tasks.task_act, name="task_act"),
+        path("tasks/<int:task_id>/claim/", tasks.task_claim, name="task_claim"),
+        path("tasks/<int:task_id>/unclaim/", tasks.task_unclaim, name="task_unclaim"),
+        path("tasks/<int:task_id>/reassign/", tasks.task_reassign, name="task_reassign"),
+        path("cases/", lists.CaseListView.as_view(), name="cases"),
+        path("cases/new/", cases.case_register, name="case_register"),
+        path("cases/<int:case_id>/", cases.case_detail, name="case"),
+        path("cases/<int:case_id>/audit/", cases.case_audit, name="case_audit"),
+        path("cases/<int:case_id>/withdraw/", cases.case_withdraw, name="case_withdraw"),
+        path("cases/<int:case_id>/pause/", cases.case_pause, name="case_pause"),
+        path("cases/<int:case_id>/resume/", cases.case_resume, name="case_resume"),
+        path("cases/<int:case_id>/exit/", cases.case_exit, name="case_exit"),
+        path("cases/<int:case_id>/repair/", cases.case_repair, name="case_repair"),
+        path("annex2/", annex2.annex2_page, name="annex2"),
+        path("annex2/download/<str:fmt>/", annex2.annex2_download, name="annex2_download"),
+    ]
+
+    @property
+    def index_path(self):
+        return path("", lists.InboxView.as_view(), name="index")
+
+    def get_context_data(self, request):
+        if not request.user.is_authenticated:
+            return {}
+        return {
+            "inbox_count": selectors.inbox_for_user(request.user).count(),
+            "queue_count": selectors.queue_for_user(request.user).count(),
+        }
+
+
+site = Site(title=_("益阳市教育系统“双培”工程"), viewsets=[InboxApp()])

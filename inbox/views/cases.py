@@ -1,0 +1,124 @@
+"""The case page, its history, registration and the case-level actions."""
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from viewflow.workflow.status import STATUS
+
+from forms.cases import ReasonForm, RegisterCaseForm, RepairForm, RequiredReasonForm, first_error
+from workflows import selectors
+from workflows.errors import NotPermitted
+from workflows.flows import OPEN_TASK_STATUSES
+from workflows.models import CaseState, MentorStatus, Role
+from workflows.models.cases import ONE_STEP_BACK
+from workflows.services import cases as case_services
+
+from .common import done, error_page, guarded, post_only
+from .tasks import _mentor_candidates
+
+MANAGERS = (Role.OFFICER, Role.REVIEWER, Role.CITY_ADMIN)
+
+
+def _case_context(request, case, **extra):
+    user = request.user
+    tasks = selectors.tasks_in_scope(user).filter(case=case).order_by("created", "id")
+    manager = selectors.user_holds_over(user, MANAGERS, case.org)
+    last_done = next((t for t in reversed(tasks) if t.status == STATUS.DONE), None)
+    open_tasks = [t for t in tasks if t.status in OPEN_TASK_STATUSES]
+    mentors = list(selectors.mentors_of_case(case))
+    return {
+        "case": case,
+        "mentors": mentors,
+        "tasks": tasks,
+        "open_tasks": open_tasks,
+        "events": selectors.case_events(case),
+        "annex2_row": getattr(case, "annex2_row", None) if case.state == CaseState.COMPLETED else None,
+        "can_manage": manager is not None and case.is_open,
+        "can_pause": manager is not None and case.state not in (CaseState.PAUSED, CaseState.COMPLETED, CaseState.EXITED),
+        "can_resume": manager is not None and case.state == CaseState.PAUSED,
+        "can_withdraw": (
+            case.state in ONE_STEP_BACK and last_done is not None and last_done.owner_id == user.pk
+            and all(t.owner_id is None for t in open_tasks)
+        ),
+        "repair_form": extra.pop("repair_form", None) or (
+            RepairForm(current=[m for m in mentors if m.status == MentorStatus.ACCEPTED],
+                       candidates=_mentor_candidates(user, case))
+            if manager is not None and case.state == CaseState.TRAINING else None
+        ),
+        **extra,
+    }
+
+
+@login_required
+@guarded
+def case_detail(request, case_id: int):
+    case = selectors.case_for_user(request.user, case_id)
+    return TemplateResponse(request, "inbox/case_detail.html", _case_context(request, case))
+
+
+@login_required
+@guarded
+def case_audit(request, case_id: int):
+    """The auditor's replay: every event of the trainee's case, in order."""
+    case = selectors.case_for_user(request.user, case_id)
+    return TemplateResponse(request, "inbox/case_audit.html", {"case": case, "events": selectors.case_events(case)})
+
+
+@login_required
+@guarded
+def case_register(request):
+    teachers = selectors.teachers_for_user(request.user, roles=[Role.OFFICER]).select_related("org").order_by("name")
+    if not selectors.user_scope_paths(request.user, roles=[Role.OFFICER]):
+        return error_page(request, NotPermitted(_("只有学校或直属单位的党务干部可以登记培养对象。")))
+    form = RegisterCaseForm(request.POST or None, teachers=teachers[:2000])
+    if request.method == "POST":
+        if not form.is_valid():
+            return TemplateResponse(request, "inbox/case_register.html",
+                                    {"form": form, "error": first_error(form)}, status=400)
+        case = case_services.case_register(actor=request.user, teacher_id=form.cleaned_data["teacher"],
+                                           kind=form.cleaned_data["kind"], note=form.cleaned_data["note"])
+        return done(request, _("已登记造册，请在待办中为其指定培养人。"), reverse("inbox:case", args=[case.pk]))
+    return TemplateResponse(request, "inbox/case_register.html", {"form": form})
+
+
+def _case_action(service, *, required_reason: bool, message: str):
+    @login_required
+    @post_only
+    @guarded
+    def view(request, case_id: int):
+        case = selectors.case_for_user(request.user, case_id)
+        form = (RequiredReasonForm if required_reason else ReasonForm)(request.POST)
+        if not form.is_valid():
+            context = _case_context(request, case, error=first_error(form))
+            return TemplateResponse(request, "inbox/case_detail.html", context, status=400)
+        service(actor=request.user, case_id=case.pk, reason=form.cleaned_data.get("reason", ""))
+        return done(request, message, reverse("inbox:case", args=[case.pk]))
+
+    return view
+
+
+case_withdraw = _case_action(case_services.case_withdraw, required_reason=False, message=_("已撤回，案例回到上一步。"))
+case_pause = _case_action(case_services.case_pause, required_reason=True, message=_("已暂停，待办已收回。"))
+case_resume = _case_action(case_services.case_resume, required_reason=False, message=_("已恢复，案例回到暂停前的阶段。"))
+case_exit = _case_action(case_services.case_exit, required_reason=True, message=_("案例已退出。"))
+
+
+@login_required
+@post_only
+@guarded
+def case_repair(request, case_id: int):
+    case = selectors.case_for_user(request.user, case_id)
+    form = RepairForm(request.POST, current=case.mentors.filter(status=MentorStatus.ACCEPTED).select_related("teacher"),
+                      candidates=_mentor_candidates(request.user, case))
+    if not form.is_valid():
+        context = _case_context(request, case, error=first_error(form), repair_form=form)
+        return TemplateResponse(request, "inbox/case_detail.html", context, status=400)
+    case_services.case_repair(actor=request.user, case_id=case.pk, leaving_mentor_id=form.cleaned_data["leaving"],
+                              new_mentor_ids=form.cleaned_data["mentors"], reason=form.cleaned_data["reason"])
+    return done(request, _("已更换培养人。"), reverse("inbox:case", args=[case.pk]))
+
+
+def home(request):
+    return redirect("inbox:inbox")

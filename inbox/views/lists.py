@@ -1,0 +1,169 @@
+"""我的待办 / 待认领 / 已办 / 案例: lists on viewflow's ListModelView."""
+
+from django.middleware.csrf import get_token
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from viewflow.views import ListModelView
+
+from forms.filters import TaskFilter
+from workflows import selectors
+from workflows.models import Case, CaseTask
+
+
+class TaskListView(ListModelView):
+    model = CaseTask
+    filterset_class = TaskFilter
+    columns = ("task_title", "trainee", "kind", "unit", "stage_label", "org_label", "due")
+    object_link_columns = ("task_title",)
+    ordering = ("due_at", "id")
+    template_name = "inbox/task_list.html"
+    title = ""
+    selector = None
+
+    def has_view_permission(self, user, obj=None):
+        # Everyone signed in has an inbox; what it lists is scoped by the selector.
+        return user.is_authenticated
+
+    def get_queryset(self):
+        self.queryset = type(self).selector(self.request.user).order_by("due_at", "id")
+        return super().get_queryset()
+
+    def get_object_url(self, obj):
+        return reverse("inbox:task", args=[obj.pk])
+
+    def get_filterset_kwargs(self, filterset_class):
+        return {"data": self.request.GET or None, "request": self.request}
+
+    def task_title(self, task):
+        return task.flow_task.task_title
+
+    task_title.short_description = _("事项")
+
+    def trainee(self, task):
+        return format_html('<a href="{}">{}</a>', reverse("inbox:case", args=[task.case_id]), task.case.teacher.name)
+
+    trainee.short_description = _("培养对象")
+
+    def kind(self, task):
+        return _("类别%(kind)s") % {"kind": task.case.kind}
+
+    kind.short_description = _("类别")
+
+    def unit(self, task):
+        return task.case.unit.name
+
+    unit.short_description = _("单位")
+
+    def stage_label(self, task):
+        return task.get_stage_display()
+
+    stage_label.short_description = _("阶段")
+
+    def org_label(self, task):
+        return task.org.name if task.org_id else ""
+
+    org_label.short_description = _("承办组织")
+
+    def due(self, task):
+        if task.due_at is None:
+            return ""
+        text = timezone.localtime(task.due_at).strftime("%Y-%m-%d")
+        if task.is_overdue:
+            return format_html('<span class="sp-overdue">{} {}</span>', text, _("已逾期"))
+        return text
+
+    due.short_description = _("办理期限")
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(list_title=self.title, **kwargs)
+
+
+class InboxView(TaskListView):
+    title = _("我的待办")
+    selector = staticmethod(selectors.inbox_for_user)
+
+
+class QueueView(TaskListView):
+    title = _("待认领")
+    selector = staticmethod(selectors.queue_for_user)
+    columns = TaskListView.columns + ("claim",)
+
+    def claim(self, task):
+        return format_html(
+            '<form method="post" action="{}"><input type="hidden" name="csrfmiddlewaretoken" value="{}">'
+            '<button class="mdc-button mdc-button--outlined" type="submit">{}</button></form>',
+            reverse("inbox:task_claim", args=[task.pk]), get_token(self.request), _("认领"),
+        )
+
+    claim.short_description = _("操作")
+
+
+class ArchiveView(TaskListView):
+    title = _("已办")
+    selector = staticmethod(selectors.archive_for_user)
+    columns = ("task_title", "trainee", "kind", "unit", "stage_label", "finished_at")
+    ordering = ("-finished", "-id")
+
+    def get_queryset(self):
+        self.queryset = selectors.archive_for_user(self.request.user).order_by("-finished", "-id")
+        return super(TaskListView, self).get_queryset()
+
+    def finished_at(self, task):
+        return timezone.localtime(task.finished).strftime("%Y-%m-%d %H:%M")
+
+    finished_at.short_description = _("办理时间")
+
+
+class CaseListView(ListModelView):
+    model = Case
+    columns = ("trainee", "kind_label", "state_label", "org_label", "unit_label", "registered")
+    object_link_columns = ("trainee",)
+    template_name = "inbox/task_list.html"
+    search_fields = ("teacher__name",)
+
+    def has_view_permission(self, user, obj=None):
+        return user.is_authenticated
+
+    def get_queryset(self):
+        self.queryset = selectors.cases_for_user(self.request.user).select_related(
+            "teacher", "org", "unit"
+        ).order_by("-id")
+        return super().get_queryset()
+
+    def get_object_url(self, obj):
+        return reverse("inbox:case", args=[obj.pk])
+
+    def trainee(self, case):
+        return case.teacher.name
+
+    trainee.short_description = _("培养对象")
+
+    def kind_label(self, case):
+        return case.get_kind_display()
+
+    kind_label.short_description = _("类别")
+
+    def state_label(self, case):
+        return case.get_state_display()
+
+    state_label.short_description = _("阶段")
+
+    def org_label(self, case):
+        return case.org.name
+
+    org_label.short_description = _("所在组织")
+
+    def unit_label(self, case):
+        return case.unit.name
+
+    unit_label.short_description = _("单位")
+
+    def registered(self, case):
+        return timezone.localtime(case.registered_at).strftime("%Y-%m-%d")
+
+    registered.short_description = _("培养建档时间")
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(list_title=_("培养案例"), **kwargs)

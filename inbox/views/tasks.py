@@ -1,0 +1,142 @@
+"""A task's page and the actions taken on it."""
+
+from django.contrib.auth.decorators import login_required
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from viewflow.workflow.status import STATUS
+
+from forms.cases import FileForm, PairForm, ReassignForm, ReasonForm, RequiredReasonForm, first_error
+from workflows import selectors
+from workflows.errors import GuardError
+from workflows.flows import OPEN_TASK_STATUSES, CaseFlow
+from workflows.models import CaseKind, PartyStatus
+from workflows.models.people import ACTING_ROLES
+from workflows.services import cases as case_services
+from workflows.services import tasks as task_services
+
+from .common import done, error_page, guarded, post_only
+
+
+def _mentor_candidates(user, case):
+    teachers = selectors.teachers_for_user(user).select_related("org").exclude(pk=case.teacher_id)
+    if case.kind == CaseKind.CULTIVATE_MEMBER:
+        teachers = teachers.filter(party_status=PartyStatus.FULL)
+    else:
+        teachers = teachers.filter(is_backbone=True)
+    return teachers.exclude(user__isnull=True).order_by("name")[:500]
+
+
+def _task_context(request, task, **forms):
+    user = request.user
+    is_open = task.status in OPEN_TASK_STATUSES
+    can_act = is_open and (
+        task.owner_id == user.pk or (not task.owner_id and selectors.user_holds(user, task.role, task.org))
+    )
+    supervisor = is_open and task.role and selectors.user_holds_over(user, ACTING_ROLES, task.org, strict=True)
+    context = {
+        "task": task,
+        "case": task.case,
+        "node": task.flow_task.name,
+        "is_open": is_open,
+        "can_act": can_act,
+        "can_claim": task.status == STATUS.NEW and task.role and selectors.user_holds(user, task.role, task.org),
+        "can_unclaim": task.status == STATUS.ASSIGNED and task.owner_id == user.pk and bool(task.role),
+        "mentors": selectors.mentors_of_case(task.case),
+        **forms,
+    }
+    if can_act and task.flow_task == CaseFlow.pair and "pair_form" not in forms:
+        context["pair_form"] = PairForm(candidates=_mentor_candidates(user, task.case))
+    if can_act and task.flow_task == CaseFlow.city_filing and "file_form" not in forms:
+        context["file_form"] = FileForm()
+    if supervisor and "reassign_form" not in forms:
+        context["reassign_form"] = ReassignForm(users=selectors.users_holding(task.role, task.org))
+    return context
+
+
+@login_required
+@guarded
+def task_detail(request, task_id: int):
+    task = selectors.task_for_user(request.user, task_id)
+    return TemplateResponse(request, "inbox/task_detail.html", _task_context(request, task))
+
+
+def _form_error(request, task_id, message, **forms):
+    task = selectors.task_for_user(request.user, task_id)
+    context = _task_context(request, task, **forms)
+    context["error"] = message
+    return TemplateResponse(request, "inbox/task_detail.html", context, status=400)
+
+
+@login_required
+@post_only
+@guarded
+def task_act(request, task_id: int):
+    """One endpoint for every decision on a task; ``action`` names it."""
+    user = request.user
+    action = request.POST.get("action", "")
+    task = selectors.task_for_user(user, task_id)
+    case_url = reverse("inbox:case", args=[task.case_id])
+    if action == "pair":
+        form = PairForm(request.POST, candidates=_mentor_candidates(user, task.case))
+        if not form.is_valid():
+            return _form_error(request, task_id, first_error(form), pair_form=form)
+        case_services.case_pair(actor=user, task_id=task_id, mentor_ids=form.cleaned_data["mentors"])
+        return done(request, _("已指定培养人，等待培养人接受结对。"), reverse("inbox:inbox"))
+    if action == "accept":
+        case_services.mentor_accept(actor=user, task_id=task_id)
+        return done(request, _("已接受结对。"), case_url)
+    if action == "submit":
+        case_services.case_submit(actor=user, task_id=task_id)
+        return done(request, _("已提交支部审核。"), reverse("inbox:inbox"))
+    if action == "approve":
+        form = ReasonForm(request.POST)
+        form.is_valid()
+        case_services.case_approve(actor=user, task_id=task_id, reason=form.cleaned_data.get("reason", ""))
+        return done(request, _("审核通过，已报上一级。"), reverse("inbox:inbox"))
+    if action == "file":
+        form = FileForm(request.POST)
+        if not form.is_valid():
+            return _form_error(request, task_id, first_error(form), file_form=form)
+        case_services.case_file(actor=user, task_id=task_id, **form.cleaned_data)
+        return done(request, _("已备案，案例完成并生成附件2汇总行。"), case_url)
+    if action in ("return", "decline"):
+        form = RequiredReasonForm(request.POST)
+        if not form.is_valid():
+            return _form_error(request, task_id, first_error(form))
+        service = case_services.case_return if action == "return" else case_services.mentor_decline
+        service(actor=user, task_id=task_id, reason=form.cleaned_data["reason"])
+        message = _("已退回上一步。") if action == "return" else _("已谢绝结对，党务干部将重新安排。")
+        return done(request, message, reverse("inbox:inbox"))
+    return error_page(request, GuardError(_("未知的操作，请返回任务页面重新选择。")))
+
+
+@login_required
+@post_only
+@guarded
+def task_claim(request, task_id: int):
+    task_services.task_claim(actor=request.user, task_id=task_id)
+    return done(request, _("已认领，任务已进入“我的待办”。"), reverse("inbox:task", args=[task_id]))
+
+
+@login_required
+@post_only
+@guarded
+def task_unclaim(request, task_id: int):
+    task_services.task_unclaim(actor=request.user, task_id=task_id)
+    return done(request, _("已放回待认领。"), reverse("inbox:queue"))
+
+
+@login_required
+@post_only
+@guarded
+def task_reassign(request, task_id: int):
+    task = selectors.task_for_user(request.user, task_id)
+    form = ReassignForm(request.POST, users=selectors.users_holding(task.role, task.org) if task.role else [])
+    if not form.is_valid():
+        return _form_error(request, task_id, first_error(form), reassign_form=form)
+    task_services.task_reassign(
+        actor=request.user, task_id=task_id, to_user_id=form.cleaned_data["to_user"],
+        reason=form.cleaned_data["reason"],
+    )
+    return done(request, _("已改派。"), reverse("inbox:task", args=[task_id]))
