@@ -50,4 +50,9 @@ class InboxApp(Application):
         }
 
 
-site = Site(title=_("益阳市教育系统“双培”工程"), viewsets=[InboxApp()])
+class ShuangpeiSite(Site):
+    # One application: the site-level "Applications" menu would only repeat it.
+    menu_template_name = None
+
+
+site = ShuangpeiSite(title=_("益阳市教育系统“双培”工程"), viewsets=[InboxApp()])

@@ -5,7 +5,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .cases import Case
+from .cases import Case, CaseState
 from .organisations import Organisation
 from .people import Role
 
@@ -62,6 +62,14 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.get_action_display()}"
+
+    @property
+    def from_state_label(self) -> str:
+        return CaseState(self.from_state).label if self.from_state in CaseState.values else self.from_state
+
+    @property
+    def to_state_label(self) -> str:
+        return CaseState(self.to_state).label if self.to_state in CaseState.values else self.to_state
 
     @property
     def changes_text(self) -> str:

@@ -1,0 +1,79 @@
+"""A school officer works the inbox in real headless Chromium against a real server."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def demo_server(tmp_path_factory):
+    """The demo exactly as a newcomer gets it: migrate, seed_demo, runserver on SQLite."""
+    db_path = tmp_path_factory.mktemp("browser") / "demo.sqlite3"
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env.update(SQLITE_PATH=str(db_path), DJANGO_SETTINGS_MODULE="project.settings", DEBUG="1")
+    manage = [sys.executable, str(ROOT / "manage.py")]
+    subprocess.run([*manage, "migrate", "-v0"], env=env, check=True, cwd=ROOT)
+    subprocess.run([*manage, "seed_demo"], env=env, check=True, cwd=ROOT, capture_output=True)
+    port = _free_port()
+    server = subprocess.Popen([*manage, "runserver", f"127.0.0.1:{port}", "--noreload"], env=env, cwd=ROOT,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            break
+        except OSError:
+            time.sleep(0.2)
+    else:
+        server.kill()
+        raise RuntimeError("the demo server did not start")
+    yield f"http://127.0.0.1:{port}"
+    server.terminate()
+    server.wait(timeout=10)
+
+
+def test_school_officer_claims_and_submits_from_the_inbox(demo_server):
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        page.goto(f"{demo_server}/accounts/login/")
+        page.fill("input[name=username]", "school_officer")
+        page.fill("input[name=password]", "demo12345")
+        page.click("button[type=submit], input[type=submit]")
+        page.wait_for_url(f"{demo_server}/inbox/")
+
+        page.goto(f"{demo_server}/inbox/queue/")
+        expect(page.locator("h1")).to_contain_text("待认领")
+        row = page.locator("tr", has_text="培养期满").first
+        trainee = row.locator("td").nth(1).inner_text().strip()
+        assert trainee
+        row.get_by_role("button", name="认领").click()
+
+        # Claimed: the task page says it is ours now, and we submit it to the branch.
+        expect(page.locator(".sp-message")).to_contain_text("已认领")
+        page.get_by_role("button", name="提交支部审核").click()
+        expect(page.locator(".sp-message")).to_contain_text("已提交支部审核")
+
+        # The result: the case now waits at the branch, and its history says who did it.
+        page.goto(f"{demo_server}/inbox/cases/?q=")
+        page.get_by_role("link", name=trainee).first.click()
+        expect(page.locator("#case-state")).to_have_text("支部审核")
+        expect(page.locator("#events")).to_contain_text("提交审核")
+        browser.close()
