@@ -36,6 +36,18 @@ class TeacherAdmin(admin.ModelAdmin):
     search_fields = ["name"]
     autocomplete_fields = ["org", "user"]
 
+    def save_model(self, request, obj, form, change):
+        from .services.teachers import EDITABLE_FIELDS, teacher_record_admin_edit
+
+        fields = [*EDITABLE_FIELDS, "org_id"]
+        before = {}
+        if change:
+            stored = Teacher.objects.get(pk=obj.pk)
+            before = {f: getattr(stored, f) for f in fields}
+        super().save_model(request, obj, form, change)
+        if change:
+            teacher_record_admin_edit(actor=request.user, teacher=obj, before=before, reason="系统管理后台修改")
+
 
 @admin.register(RoleAssignment)
 class RoleAssignmentAdmin(admin.ModelAdmin):

@@ -1,6 +1,8 @@
 """The organisation tree: city → units (county bureaus, direct units) → schools → branches."""
 
 from django.db import models, transaction
+from django.db.models import Value
+from django.db.models.functions import Replace
 from django.utils.translation import gettext_lazy as _
 
 
@@ -52,6 +54,7 @@ class Organisation(models.Model):
                 super().save(*args, **kwargs)
                 kwargs.pop("force_insert", None)
                 kwargs["force_update"] = True
+            old_path = self.path
             parent_path = self.parent.path if self.parent_id else "/"
             self.path = f"{parent_path}{self.pk}/"
             if self.kind in UNIT_KINDS:
@@ -61,6 +64,26 @@ class Organisation(models.Model):
             else:
                 self.unit_id = None
             super().save(*args, **kwargs)
+            if old_path and old_path != self.path:
+                self._move_subtree(old_path)
+
+    def _move_subtree(self, old_path: str) -> None:
+        """A school moved to another county: its subtree and its cases move with it.
+
+        Cases keep their history; only where they live (path, unit) changes.
+        """
+        from .cases import Case
+
+        moved_ids = list(
+            Organisation.objects.filter(path__startswith=old_path).exclude(pk=self.pk).values_list("pk", flat=True)
+        )
+        moved = Organisation.objects.filter(pk__in=moved_ids)
+        moved.update(path=Replace("path", Value(old_path), Value(self.path)))
+        if self.kind not in UNIT_KINDS:
+            moved.exclude(kind__in=UNIT_KINDS).update(unit_id=self.unit_id)
+        Case.objects.filter(scope_path__startswith=old_path).update(
+            scope_path=Replace("scope_path", Value(old_path), Value(self.path)), unit_id=self.unit_id
+        )
 
     @property
     def ancestor_ids(self) -> list[int]:

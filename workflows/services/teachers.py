@@ -36,3 +36,29 @@ def teacher_update(*, actor, teacher_id: int, reason: str = "", **values) -> Tea
                       from_state=case.state if case else "", to_state=case.state if case else "",
                       reason=reason, changes={"teacher": teacher.name, **changes})
     return teacher
+
+
+def teacher_record_admin_edit(*, actor, teacher: Teacher, before: dict, reason: str = "") -> None:
+    """An administrator changed a teacher in the admin: trace it, and move open cases with a transfer.
+
+    Runs inside the admin's save transaction, after the teacher row is saved.
+    """
+    changes = {
+        field: [str(old), str(getattr(teacher, field))]
+        for field, old in before.items()
+        if old != getattr(teacher, field)
+    }
+    if not changes:
+        return
+    cases = list(Case.objects.filter(teacher=teacher).select_for_update())
+    if "org_id" in changes:
+        # A transferred teacher's open cases move with them; the history stays on the case.
+        for case in cases:
+            if case.is_open:
+                Case.objects.filter(pk=case.pk).update(
+                    org=teacher.org, scope_path=teacher.org.path, unit_id=teacher.org.unit_id
+                )
+    for case in cases or [None]:
+        audit_log(actor=actor, action=AuditAction.EDIT, case=case, role="admin", org=None,
+                  from_state=case.state if case else "", to_state=case.state if case else "",
+                  reason=reason, changes={"teacher": teacher.name, **changes})

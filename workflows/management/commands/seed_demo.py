@@ -1,0 +1,543 @@
+"""``python manage.py seed_demo``: a small, realistic 双培 world to try the system with.
+
+It builds the city, the 19 units of 附件1 (in the table's order), schools and party
+branches, teachers, one demo account per role, and about thirty cases standing in every
+stage. Every case moves only through the services in ``workflows.services`` (登记造册,
+结对, 接受/谢绝, 提交, 审核, 退回, 撤回, 备案, 暂停, 退出, 认领), so each case has its
+tasks and an audit trail exactly as if people had clicked through it.
+
+Running it again changes nothing: if the city organisation already exists, the command
+only prints the demo accounts again.
+"""
+
+import datetime
+import random
+import unicodedata
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.db.models import Count
+from django.utils import timezone
+
+from workflows.flows import OPEN_TASK_STATUSES, CaseFlow
+from workflows.models import (
+    Case,
+    CaseKind,
+    CaseState,
+    CaseTask,
+    Organisation,
+    OrgKind,
+    PartyStatus,
+    Role,
+    RoleAssignment,
+    Sex,
+    Teacher,
+)
+from workflows.routing import nearest_org_with_role
+from workflows.selectors import users_holding
+from workflows.services import cases as svc
+from workflows.services.tasks import task_claim
+from workflows.services.teachers import teacher_update
+
+DEMO_PASSWORD = "demo12345"
+CITY_NAME = "市委教育工委"
+
+# 附件1, in the table's order: the left column (county bureaus), then the right (direct units).
+UNITS = [
+    ("安化县教体局", OrgKind.COUNTY),
+    ("桃江县教育局", OrgKind.COUNTY),
+    ("资阳区教育局", OrgKind.COUNTY),
+    ("赫山区教育局", OrgKind.COUNTY),
+    ("沅江市教育局", OrgKind.COUNTY),
+    ("南县教育局", OrgKind.COUNTY),
+    ("大通湖区教育和卫生健康局", OrgKind.COUNTY),
+    ("湖南城市学院", OrgKind.DIRECT),
+    ("湖南工艺美院", OrgKind.DIRECT),
+    ("湖南兵器工业高级技工学校", OrgKind.DIRECT),
+    ("益阳医学高等专科学校", OrgKind.DIRECT),
+    ("益阳职业技术学院", OrgKind.DIRECT),
+    ("市一中（益阳师范）", OrgKind.DIRECT),
+    ("益阳广播电视大学", OrgKind.DIRECT),
+    ("益阳高级技工学校", OrgKind.DIRECT),
+    ("市特殊教育学校", OrgKind.DIRECT),
+    ("市中心幼儿园", OrgKind.DIRECT),
+    ("朝阳国际实验学校", OrgKind.DIRECT),
+    ("科达职业技术学校", OrgKind.DIRECT),
+]
+
+# Two schools per county bureau, each with its party branches.
+COUNTY_SCHOOLS = {
+    "安化县教体局": [("安化县第一中学", ["安化一中第一党支部", "安化一中第二党支部"]),
+                ("安化县东坪镇中学", ["东坪镇中学党支部"])],
+    "桃江县教育局": [("桃江县第一中学", ["桃江一中教工党支部"]),
+                ("桃江县桃花江实验小学", ["桃花江实验小学党支部"])],
+    "资阳区教育局": [("资阳区第一中学", ["资阳一中党支部"]),
+                ("资阳区长春镇中学", ["长春镇中学党支部"])],
+    "赫山区教育局": [("赫山区第一中学", ["赫山一中第一党支部", "赫山一中第二党支部"]),
+                ("赫山区实验小学", ["赫山区实验小学党支部"])],
+    "沅江市教育局": [("沅江市第一中学", ["沅江一中第一党支部", "沅江一中第二党支部"]),
+                ("沅江市琼湖中学", ["琼湖中学党支部"])],
+    "南县教育局": [("南县第一中学", ["南县一中党支部"]),
+               ("南县城西学校", ["城西学校党支部"])],
+    "大通湖区教育和卫生健康局": [("大通湖区第一中学", ["大通湖一中党支部"]),
+                     ("大通湖区河坝镇中学", ["河坝镇中学党支部"])],
+}
+
+# A direct unit is itself the school level; a few of them get branches.
+DIRECT_BRANCHES = {
+    "湖南城市学院": ["文学与新闻传播学院教工党支部"],
+    "益阳医学高等专科学校": ["基础医学部教工党支部"],
+    "益阳职业技术学院": ["信息工程学院教工党支部"],
+    "市一中（益阳师范）": ["市一中语文党支部", "市一中理科党支部"],
+    "市特殊教育学校": ["市特殊教育学校党支部"],
+}
+
+
+@dataclass(frozen=True)
+class Account:
+    username: str
+    full_name: str
+    role: str
+    org: str
+
+
+ROLE_ACCOUNTS = [
+    Account("city_admin", "刘文杰", Role.CITY_ADMIN, CITY_NAME),
+    Account("city_auditor", "邓慧敏", Role.AUDITOR, CITY_NAME),
+    Account("heshan_reviewer", "曹建平", Role.REVIEWER, "赫山区教育局"),
+    Account("auditor", "谭晓燕", Role.AUDITOR, "赫山区教育局"),
+    Account("school_officer", "彭丽", Role.OFFICER, "赫山区第一中学"),
+    Account("branch_secretary", "夏志勇", Role.BRANCH_SECRETARY, "赫山一中第一党支部"),
+    Account("branch_secretary2", "熊敏", Role.BRANCH_SECRETARY, "赫山一中第二党支部"),
+    Account("direct_officer", "龚建军", Role.OFFICER, "市一中（益阳师范）"),
+    Account("direct_reviewer", "符海波", Role.REVIEWER, "市一中（益阳师范）"),
+    Account("direct_secretary", "汤丽娟", Role.BRANCH_SECRETARY, "市一中语文党支部"),
+    Account("taojiang_officer", "蒋红梅", Role.OFFICER, "桃江县第一中学"),
+    Account("taojiang_secretary", "莫志华", Role.BRANCH_SECRETARY, "桃江一中教工党支部"),
+    Account("taojiang_reviewer", "罗卫东", Role.REVIEWER, "桃江县教育局"),
+]
+SUPERUSER = Account("admin", "系统管理员", "", "")
+
+M, F = Sex.MALE, Sex.FEMALE
+MASSES, ACTIVIST, DEVELOPMENT = PartyStatus.MASSES, PartyStatus.ACTIVIST, PartyStatus.DEVELOPMENT
+PROBATIONARY, FULL = PartyStatus.PROBATIONARY, PartyStatus.FULL
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str
+    username: str
+    sex: str
+    birth: str
+    org: str
+    subject: str
+    position: str = ""
+    party: str = MASSES
+    backbone: bool = False
+    titles: str = "一级教师"
+    honours: str = ""
+
+
+# Mentors (培养人 / 培养联系人): type 1 needs 正式党员, type 2 needs 骨干教师.
+MENTORS = [
+    Person("张建国", "mentor_zhang", M, "1972-03-15", "赫山区第一中学", "语文", "副校长", FULL, True, "高级教师",
+           "益阳市骨干教师；2024年度益阳市优秀教师"),
+    Person("陈丽华", "mentor_chen", F, "1978-09-02", "赫山一中第一党支部", "英语", "英语教研组长", FULL, False,
+           "高级教师", "2023年度赫山区优秀共产党员"),
+    Person("刘志强", "mentor_liu", M, "1976-11-20", "赫山区第一中学", "数学", "数学学科带头人", MASSES, True,
+           "高级教师", "赫山区数学学科带头人；2022年度湖南省优秀教师"),
+    Person("何美玲", "mentor_he", F, "1980-04-08", "赫山一中第二党支部", "化学", "高二年级组长", FULL, True, "高级教师",
+           "益阳市骨干教师"),
+    Person("周文斌", "mentor_zhou", M, "1974-06-30", "市一中语文党支部", "语文", "教务处主任", FULL, True, "正高级教师",
+           "湖南省特级教师；益阳市名师工作室首席名师"),
+    Person("徐丽萍", "mentor_xu", F, "1979-12-12", "市一中理科党支部", "物理", "物理教研组长", FULL, True, "高级教师",
+           "益阳市骨干教师"),
+    Person("黄国平", "mentor_huang", M, "1975-02-18", "桃江一中教工党支部", "历史", "副校长", FULL, True, "高级教师",
+           "桃江县名校长培养对象"),
+]
+
+# Candidates (培养对象): type 1 are non-party backbone teachers, type 2 party members.
+CANDIDATES = [
+    # 赫山区第一中学
+    Person("王晓明", "wangxiaoming", M, "1989-05-12", "赫山一中第一党支部", "语文", "高一语文备课组长", MASSES, True),
+    Person("李婷", "liting", F, "1991-08-23", "赫山一中第一党支部", "英语", "班主任", ACTIVIST, True),
+    Person("杨帆", "yangfan", M, "1993-01-09", "赫山一中第一党支部", "物理", "班主任", FULL, titles="二级教师"),
+    Person("赵敏", "zhaomin", F, "1987-10-30", "赫山一中第一党支部", "数学", "数学备课组长", DEVELOPMENT, True),
+    Person("孙立", "sunli", M, "1990-04-17", "赫山一中第一党支部", "化学", "", FULL),
+    Person("周雅琴", "zhouyaqin", F, "1988-12-05", "赫山一中第一党支部", "生物", "班主任", ACTIVIST, True),
+    Person("郑芳", "zhengfang", F, "1986-07-21", "赫山一中第一党支部", "地理", "地理教研组长", DEVELOPMENT, True,
+           "高级教师"),
+    Person("吴刚", "wugang", M, "1992-03-03", "赫山一中第一党支部", "体育", "", FULL, titles="二级教师"),
+    Person("冯磊", "fenglei", M, "1985-09-14", "赫山一中第一党支部", "历史", "政教处副主任", DEVELOPMENT, True),
+    Person("陈静", "chenjing", F, "1990-11-28", "赫山一中第一党支部", "政治", "团委书记", FULL),
+    Person("蒋文", "jiangwen", M, "1984-02-19", "赫山一中第一党支部", "数学", "高三年级组长", DEVELOPMENT, True,
+           "高级教师"),
+    Person("韩雪", "hanxue", F, "1989-06-06", "赫山一中第一党支部", "音乐", "艺术组组长", FULL),
+    Person("曾志明", "zengzhiming", M, "1983-08-08", "赫山一中第一党支部", "物理", "教研室副主任", DEVELOPMENT, True,
+           "高级教师"),
+    Person("谢芳", "xiefang", F, "1988-03-25", "赫山一中第一党支部", "英语", "", FULL),
+    Person("邹洁", "zoujie", F, "1992-10-10", "赫山一中第一党支部", "美术", "", MASSES, True),
+    Person("胡斌", "hubin", M, "1987-05-31", "赫山一中第一党支部", "信息技术", "网络中心主任", FULL),
+    Person("袁媛", "yuanyuan", F, "1994-07-16", "赫山一中第二党支部", "语文", "班主任", MASSES, True, "二级教师"),
+    Person("邓超", "dengchao", M, "1989-09-09", "赫山一中第二党支部", "化学", "", FULL),
+    Person("唐丽", "tangli", F, "1995-04-02", "赫山一中第二党支部", "生物", "", PROBATIONARY, titles="二级教师"),
+    Person("丁一凡", "dingyifan", M, "1990-12-24", "赫山一中第二党支部", "数学", "", MASSES, True),
+    # 市一中（益阳师范）
+    Person("刘洋", "liuyang", M, "1990-02-14", "市一中理科党支部", "数学", "班主任", MASSES, True),
+    Person("彭博", "pengbo", M, "1988-04-27", "市一中语文党支部", "语文", "语文备课组长", ACTIVIST, True),
+    Person("易春花", "yichunhua", F, "1986-03-08", "市一中语文党支部", "英语", "", FULL),
+    Person("文静", "wenjing", F, "1991-11-11", "市一中语文党支部", "历史", "班主任", DEVELOPMENT, True),
+    Person("肖勇", "xiaoyong", M, "1985-06-19", "市一中语文党支部", "政治", "德育处副主任", FULL),
+    Person("贺丹", "hedan", F, "1987-01-22", "市一中语文党支部", "语文", "", DEVELOPMENT, True, "高级教师"),
+    Person("姚磊", "yaolei", M, "1984-10-03", "市一中语文党支部", "地理", "", DEVELOPMENT, True, "高级教师"),
+    Person("钟华", "zhonghua", F, "1989-08-15", "市一中语文党支部", "语文", "", FULL),
+    # 桃江县第一中学
+    Person("龙飞", "longfei", M, "1986-05-05", "桃江一中教工党支部", "物理", "物理备课组长", DEVELOPMENT, True),
+    Person("黎娜", "lina", F, "1990-09-18", "桃江一中教工党支部", "英语", "", FULL),
+    Person("石磊", "shilei", M, "1988-07-07", "桃江一中教工党支部", "数学", "", FULL),
+    Person("段晓红", "duanxiaohong", F, "1992-12-01", "桃江一中教工党支部", "语文", "班主任", ACTIVIST, True),
+    Person("任杰", "renjie", M, "1987-03-29", "桃江一中教工党支部", "化学", "", DEVELOPMENT, True),
+]
+
+PATH = [
+    CaseState.REGISTERED, CaseState.PAIRED, CaseState.TRAINING, CaseState.BRANCH_REVIEW,
+    CaseState.UNIT_REVIEW, CaseState.CITY_FILING, CaseState.COMPLETED,
+]
+
+REASONS = {
+    "decline": "本学期承担高三毕业班教学任务，精力不足，建议另选培养联系人。",
+    "withdraw": "培养记录中本学期典型案例附件上传有误，撤回更正后重新提交。",
+    "return_branch": "缺少本学期教育教学论文，请补充后重新提交。",
+    "return_unit": "支部大会记录未附表决结果，请支部补充完善后再报。",
+    "return_city": "出生年月与人事档案不一致，请核实后重报。",
+    "approve": "培养记录齐全，同意。",
+    "pause": "休产假，预计明年春季返岗后恢复培养。",
+    "exit_transfer": "工作调动，调往长沙市任教，转出本市教育系统。",
+    "exit_self": "本人因家庭原因申请暂缓，退出本轮培养。",
+}
+
+
+@dataclass(frozen=True)
+class Story:
+    """How far one case got, and what happened on the way."""
+
+    teacher: str
+    kind: str
+    until: str
+    mentors: tuple = ()
+    pending: tuple = ()          # mentors who have not yet answered: the case stays at 结对
+    declined_by: str = ""        # a mentor who declined the pairing first
+    withdrawn: bool = False      # the officer withdrew the submission once (撤回)
+    returned_at: tuple = ()      # stages at which a reviewer sent it back once (退回)
+    year_offset: int = 0         # 完成年度: 0 this year, -1 last year
+    then: str = ""               # "pause" or "exit_transfer" / "exit_self" after reaching ``until``
+    claim: bool = False          # the open task is claimed into its holder's inbox
+    note: str = ""
+
+
+K1, K2 = CaseKind.CULTIVATE_MEMBER, CaseKind.CULTIVATE_BACKBONE
+S = CaseState
+
+STORIES = [
+    # 赫山区第一中学 (county track: branch → 赫山区教育局 → city)
+    Story("王晓明", K1, S.REGISTERED, note="2026年秋季学期登记"),
+    Story("袁媛", K1, S.REGISTERED, declined_by="张建国"),
+    Story("李婷", K1, S.PAIRED, mentors=("陈丽华", "张建国"), pending=("张建国",)),
+    Story("杨帆", K2, S.PAIRED, mentors=("刘志强",), pending=("刘志强",)),
+    Story("赵敏", K1, S.TRAINING, mentors=("张建国",), claim=True),
+    Story("孙立", K2, S.TRAINING, mentors=("何美玲",)),
+    Story("周雅琴", K1, S.BRANCH_REVIEW, mentors=("陈丽华",), withdrawn=True),
+    Story("邓超", K2, S.BRANCH_REVIEW, mentors=("刘志强",)),
+    Story("郑芳", K1, S.UNIT_REVIEW, mentors=("张建国", "陈丽华"), returned_at=("unit",)),
+    Story("吴刚", K2, S.UNIT_REVIEW, mentors=("刘志强",), claim=True),
+    Story("冯磊", K1, S.CITY_FILING, mentors=("陈丽华",)),
+    Story("陈静", K2, S.CITY_FILING, mentors=("何美玲",), returned_at=("city",), claim=True),
+    Story("蒋文", K1, S.COMPLETED, mentors=("张建国",)),
+    Story("韩雪", K2, S.COMPLETED, mentors=("刘志强",), returned_at=("branch",)),
+    Story("曾志明", K1, S.COMPLETED, mentors=("陈丽华",), year_offset=-1),
+    Story("谢芳", K2, S.COMPLETED, mentors=("何美玲",), year_offset=-1),
+    Story("邹洁", K1, S.TRAINING, mentors=("陈丽华",), then="pause"),
+    Story("胡斌", K2, S.TRAINING, mentors=("刘志强",), then="exit_transfer"),
+    Story("丁一凡", K1, S.PAIRED, mentors=("何美玲",), pending=("何美玲",), then="exit_self"),
+    Story("唐丽", K2, S.REGISTERED),
+    # 市一中（益阳师范） (direct unit: branch → 市一中 → city, no county step)
+    Story("刘洋", K1, S.REGISTERED),
+    Story("彭博", K1, S.PAIRED, mentors=("周文斌",), pending=("周文斌",)),
+    Story("易春花", K2, S.TRAINING, mentors=("徐丽萍",), claim=True),
+    Story("文静", K1, S.BRANCH_REVIEW, mentors=("周文斌",)),
+    Story("肖勇", K2, S.UNIT_REVIEW, mentors=("徐丽萍",)),
+    Story("贺丹", K1, S.CITY_FILING, mentors=("周文斌", "徐丽萍")),
+    Story("姚磊", K1, S.COMPLETED, mentors=("周文斌",)),
+    Story("钟华", K2, S.COMPLETED, mentors=("周文斌",), year_offset=-1),
+    # 桃江县第一中学
+    Story("段晓红", K1, S.TRAINING, mentors=("黄国平",)),
+    Story("任杰", K1, S.BRANCH_REVIEW, mentors=("黄国平",)),
+    Story("石磊", K2, S.UNIT_REVIEW, mentors=("黄国平",)),
+    Story("龙飞", K1, S.COMPLETED, mentors=("黄国平",)),
+    Story("黎娜", K2, S.COMPLETED, mentors=("黄国平",)),
+]
+
+# Teachers who are not (yet) in any case, so every unit has people on its lists.
+SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙胡朱高林何郭罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁"
+    "魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段雷钱汤尹黎易常武乔贺赖龚文"
+)
+GIVEN = ["建华", "丽娟", "志刚", "海燕", "晓东", "春梅", "国强", "秀英", "卫国", "红霞", "文杰", "桂兰", "小平",
+         "慧敏", "永红", "建军", "玉兰", "德明", "淑珍", "立新", "艳", "勇", "静", "军", "芳", "磊", "敏", "涛",
+         "燕", "超", "鹏", "颖", "婷婷", "佳怡", "子豪", "思远", "雨桐", "宇航", "欣怡", "浩然"]
+SCHOOL_SUBJECTS = ["语文", "数学", "英语", "物理", "化学", "生物", "历史", "地理", "政治", "音乐", "体育", "美术"]
+COLLEGE_SUBJECTS = ["思想政治理论", "大学英语", "计算机应用", "机械制造", "护理学", "临床医学", "会计学",
+                    "视觉传达设计", "学前教育", "特殊教育", "汽车维修", "电子商务"]
+COLLEGES = {"湖南城市学院", "湖南工艺美院", "湖南兵器工业高级技工学校", "益阳医学高等专科学校", "益阳职业技术学院",
+            "益阳广播电视大学", "益阳高级技工学校", "科达职业技术学校"}
+
+
+def display_width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def pad(text: str, width: int) -> str:
+    return text + " " * (width - display_width(text))
+
+
+class Command(BaseCommand):
+    help = (
+        "生成演示数据：市委教育工委、附件1的19个单位、学校与支部、教师、各角色演示账号，"
+        "以及处于各个阶段的培养案例。可重复运行。"
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--password", default=DEMO_PASSWORD, help=f"演示账号的密码（默认 {DEMO_PASSWORD}）")
+
+    def handle(self, *args, password: str, **options):
+        if Organisation.objects.filter(kind=OrgKind.CITY, parent__isnull=True, name=CITY_NAME).exists():
+            self.stdout.write(f"已存在“{CITY_NAME}”，演示数据此前已生成，本次未做任何修改。")
+            self._print_accounts(password, existing=True)
+            return
+        self.password = password
+        self.this_year = timezone.localdate().year
+        with transaction.atomic():
+            self._build_tree()
+            self._build_accounts()
+            self._build_teachers()
+            for story in STORIES:
+                self._play(story)
+        self._print_summary()
+        self._print_accounts(password, existing=False)
+
+    # --- organisations, accounts and teachers ------------------------------------------
+
+    def _org(self, name, kind, parent, sort_order) -> Organisation:
+        org = Organisation.objects.create(name=name, kind=kind, parent=parent, sort_order=sort_order)
+        assert name not in self.orgs, f"duplicate organisation name in seed data: {name}"
+        self.orgs[name] = org
+        return org
+
+    def _build_tree(self) -> None:
+        self.orgs: dict[str, Organisation] = {}
+        city = self._org(CITY_NAME, OrgKind.CITY, None, 0)
+        for order, (unit_name, kind) in enumerate(UNITS, start=1):
+            unit = self._org(unit_name, kind, city, order)
+            for s_order, (school_name, branches) in enumerate(COUNTY_SCHOOLS.get(unit_name, []), start=1):
+                school = self._org(school_name, OrgKind.SCHOOL, unit, s_order)
+                for b_order, branch_name in enumerate(branches, start=1):
+                    self._org(branch_name, OrgKind.BRANCH, school, b_order)
+            for b_order, branch_name in enumerate(DIRECT_BRANCHES.get(unit_name, []), start=1):
+                self._org(branch_name, OrgKind.BRANCH, unit, b_order)
+
+    def _user(self, username: str, full_name: str, **extra):
+        user = get_user_model()(username=username, first_name=full_name, **extra)
+        user.set_password(self.password)
+        user.save()
+        return user
+
+    def _build_accounts(self) -> None:
+        for account in ROLE_ACCOUNTS:
+            user = self._user(account.username, account.full_name)
+            RoleAssignment.objects.create(user=user, org=self.orgs[account.org], role=account.role)
+        self._user(SUPERUSER.username, SUPERUSER.full_name, is_staff=True, is_superuser=True)
+
+    def _teacher(self, p: Person) -> Teacher:
+        user = self._user(p.username, p.name) if p.username else None
+        return Teacher.objects.create(
+            name=p.name, sex=p.sex, birth_date=datetime.date.fromisoformat(p.birth), org=self.orgs[p.org],
+            subject=p.subject, position=p.position, party_status=p.party, titles=p.titles,
+            is_backbone=p.backbone, honours=p.honours, user=user,
+        )
+
+    def _build_teachers(self) -> None:
+        self.teachers: dict[str, Teacher] = {}
+        for person in MENTORS + CANDIDATES:
+            assert person.name not in self.teachers, f"duplicate teacher name in seed data: {person.name}"
+            self.teachers[person.name] = self._teacher(person)
+        # A few more teachers in every school, branch and direct unit, not (yet) in any case.
+        rng = random.Random(20190415)
+        taken = set(self.teachers)
+        homes = [org for org in self.orgs.values() if org.kind == OrgKind.BRANCH
+                 or (org.kind == OrgKind.DIRECT and org.name not in DIRECT_BRANCHES)]
+        for home in homes:
+            unit_name = Organisation.objects.get(pk=home.unit_id).name
+            subjects = COLLEGE_SUBJECTS if unit_name in COLLEGES else SCHOOL_SUBJECTS
+            profiles = [(FULL, True, "高级教师"), (MASSES, True, "一级教师"), (MASSES, False, "二级教师")]
+            for party, backbone, titles in profiles:
+                name = ""
+                while not name or name in taken:
+                    name = rng.choice(SURNAMES) + rng.choice(GIVEN)
+                taken.add(name)
+                birth = datetime.date(rng.randint(1968, 1996), rng.randint(1, 12), rng.randint(1, 28))
+                Teacher.objects.create(
+                    name=name, sex=rng.choice([M, F]), birth_date=birth, org=home, subject=rng.choice(subjects),
+                    party_status=party, is_backbone=backbone, titles=titles,
+                )
+
+    # --- cases, through the services -----------------------------------------------------
+
+    def _holder(self, role: str, org: Organisation):
+        return users_holding(role, org).first()
+
+    def _officer_for(self, org: Organisation):
+        return self._holder(Role.OFFICER, nearest_org_with_role(org, Role.OFFICER))
+
+    def _open_tasks(self, case: Case) -> list[CaseTask]:
+        return list(CaseTask.objects.filter(case=case, flow_task_type="HUMAN", status__in=OPEN_TASK_STATUSES)
+                    .select_related("org", "owner").order_by("id"))
+
+    def _task(self, case: Case, node) -> CaseTask:
+        tasks = [t for t in self._open_tasks(case) if t.flow_task == node]
+        assert len(tasks) == 1, f"{case}: expected one open {node} task, found {len(tasks)}"
+        return tasks[0]
+
+    def _do(self, case: Case, node, service, **kwargs) -> Case:
+        """Perform the open ``node`` task of ``case`` as the person whose task it is."""
+        task = self._task(case, node)
+        actor = task.owner or self._holder(task.role, task.org)
+        return service(actor=actor, task_id=task.pk, **kwargs)
+
+    def _accept_task(self, case: Case, mentor: Teacher) -> CaseTask:
+        tasks = [t for t in self._open_tasks(case) if t.flow_task == CaseFlow.accept and t.owner_id == mentor.user_id]
+        assert len(tasks) == 1, f"{case}: no open acceptance task for {mentor}"
+        return tasks[0]
+
+    def _pair(self, case: Case, mentors: list[Teacher]) -> Case:
+        return self._do(case, CaseFlow.pair, svc.case_pair, mentor_ids=[m.pk for m in mentors])
+
+    def _play(self, story: Story) -> None:
+        teacher = self.teachers[story.teacher]
+        officer = self._officer_for(teacher.org)
+        reached = PATH.index(story.until)
+        case = svc.case_register(actor=officer, teacher_id=teacher.pk, kind=story.kind, note=story.note)
+
+        if story.declined_by:
+            declining = self.teachers[story.declined_by]
+            case = self._pair(case, [declining])
+            task = self._accept_task(case, declining)
+            case = svc.mentor_decline(actor=declining.user, task_id=task.pk, reason=REASONS["decline"])
+
+        if reached >= PATH.index(S.PAIRED):
+            mentors = [self.teachers[name] for name in story.mentors]
+            case = self._pair(case, mentors)
+            for mentor in mentors:
+                if mentor.name not in story.pending:
+                    case = svc.mentor_accept(actor=mentor.user, task_id=self._accept_task(case, mentor).pk)
+
+        if reached >= PATH.index(S.BRANCH_REVIEW):
+            case = self._do(case, CaseFlow.submit, svc.case_submit)
+            if story.withdrawn:
+                case = svc.case_withdraw(actor=officer, case_id=case.pk, reason=REASONS["withdraw"])
+                case = self._do(case, CaseFlow.submit, svc.case_submit)
+            if "branch" in story.returned_at:
+                case = self._do(case, CaseFlow.branch_review, svc.case_return, reason=REASONS["return_branch"])
+                case = self._do(case, CaseFlow.submit, svc.case_submit)
+
+        if reached >= PATH.index(S.UNIT_REVIEW):
+            case = self._do(case, CaseFlow.branch_review, svc.case_approve, reason=REASONS["approve"])
+            if "unit" in story.returned_at:
+                case = self._do(case, CaseFlow.unit_review, svc.case_return, reason=REASONS["return_unit"])
+                case = self._do(case, CaseFlow.branch_review, svc.case_approve, reason="已补充支部大会表决结果。")
+
+        if reached >= PATH.index(S.CITY_FILING):
+            case = self._do(case, CaseFlow.unit_review, svc.case_approve, reason=REASONS["approve"])
+            if "city" in story.returned_at:
+                case = self._do(case, CaseFlow.city_filing, svc.case_return, reason=REASONS["return_city"])
+                case = self._do(case, CaseFlow.unit_review, svc.case_approve, reason="已按人事档案核实更正。")
+
+        if reached >= PATH.index(S.COMPLETED):
+            year = self.this_year + story.year_offset
+            case = self._do(case, CaseFlow.city_filing, svc.case_file, year=year)
+            self._after_completion(case, officer, year)
+
+        if story.then == "pause":
+            case = svc.case_pause(actor=officer, case_id=case.pk, reason=REASONS["pause"])
+        elif story.then.startswith("exit"):
+            case = svc.case_exit(actor=officer, case_id=case.pk, reason=REASONS[story.then])
+
+        if story.claim:
+            (task,) = self._open_tasks(case)
+            task_claim(actor=self._holder(task.role, task.org), task_id=task.pk)
+
+        case.refresh_from_db()
+        expected = {"pause": S.PAUSED}.get(story.then, S.EXITED if story.then else story.until)
+        assert case.state == expected, f"{case}: ended at {case.state}, expected {expected}"
+
+    def _after_completion(self, case: Case, officer, year: int) -> None:
+        """What completion means for the teacher's record, entered by the officer (and audited)."""
+        teacher = Teacher.objects.get(pk=case.teacher_id)
+        if case.kind == CaseKind.CULTIVATE_MEMBER:
+            teacher_update(actor=officer, teacher_id=teacher.pk, party_status=PartyStatus.PROBATIONARY,
+                           reason=f"{year}年经支部大会讨论通过，接收为预备党员。")
+        else:
+            honours = "；".join(filter(None, [teacher.honours, f"{year}年度认定为{case.unit.name[:3]}骨干教师"]))
+            teacher_update(actor=officer, teacher_id=teacher.pk, is_backbone=True, honours=honours,
+                           reason=f"{year}年认定为骨干教师。")
+
+    # --- output -----------------------------------------------------------------------------
+
+    def _print_summary(self) -> None:
+        counts = dict(Case.objects.order_by().values_list("state").annotate(n=Count("id")))
+        self.stdout.write(self.style.SUCCESS(
+            f"已生成演示数据：{Organisation.objects.count()} 个组织，{Teacher.objects.count()} 名教师，"
+            f"{Case.objects.count()} 个培养案例。"
+        ))
+        self.stdout.write("各阶段案例数：" + "，".join(f"{s.label} {counts.get(s.value, 0)}" for s in CaseState))
+
+    def _print_accounts(self, password: str, *, existing: bool) -> None:
+        User = get_user_model()
+        rows = []
+        for account in ROLE_ACCOUNTS:
+            if User.objects.filter(username=account.username).exists():
+                rows.append((account.username, Role(account.role).label, account.org, account.full_name))
+        if User.objects.filter(username=SUPERUSER.username).exists():
+            rows.append((SUPERUSER.username, "系统管理员（/admin/ 后台）", "—", SUPERUSER.full_name))
+        mentors = Teacher.objects.filter(user__username__in=[p.username for p in MENTORS]).select_related("user", "org")
+        for teacher in sorted(mentors, key=lambda t: [p.username for p in MENTORS].index(t.user.username)):
+            rows.append((teacher.user.username, "培养人", teacher.org.name, teacher.name))
+        if not rows:
+            self.stdout.write("未找到演示账号（数据库中的“市委教育工委”不是由 seed_demo 生成的）。")
+            return
+        header = ("用户名", "角色", "所在组织", "姓名", "密码")
+        table = [header] + [(*row, password) for row in rows]
+        widths = [max(display_width(r[i]) for r in table) for i in range(len(header))]
+        line = "+" + "+".join("-" * (w + 2) for w in widths) + "+"
+        self.stdout.write("")
+        self.stdout.write("演示账号 / Demo accounts:")
+        self.stdout.write(line)
+        for i, row in enumerate(table):
+            self.stdout.write("| " + " | ".join(pad(cell, widths[j]) for j, cell in enumerate(row)) + " |")
+            if i == 0:
+                self.stdout.write(line)
+        self.stdout.write(line)
+        trainees = list(
+            Teacher.objects.filter(user__isnull=False, cases__isnull=False).exclude(
+                user__username__in=[p.username for p in MENTORS]
+            ).distinct().order_by("id").values_list("user__username", "name")
+        )
+        if trainees:
+            sample = "、".join(f"{u}（{n}）" for u, n in trainees[:4])
+            self.stdout.write(f"培养对象账号共 {len(trainees)} 个，密码相同，例如：{sample} …")
+        if existing:
+            self.stdout.write(
+                "以上为首次运行 seed_demo 时设置的密码（除非当时用 --password 指定了别的）；如已修改，以修改后的为准。"
+            )
+        self.stdout.write("登录地址：http://127.0.0.1:8000/accounts/login/")
