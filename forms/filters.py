@@ -4,7 +4,7 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 
 from workflows.models import CaseKind, CaseState, CaseTask
-from workflows.selectors import filter_tasks, units_for_user
+from workflows.selectors import filter_tasks, filter_units_for_user
 
 OVERDUE_CHOICES = [("1", _("仅看逾期"))]
 
@@ -22,7 +22,7 @@ class TaskFilter(django_filters.FilterSet):
 
     def __init__(self, *args, request=None, **kwargs):
         super().__init__(*args, request=request, **kwargs)
-        units = units_for_user(request.user) if request is not None else []
+        units = filter_units_for_user(request.user) if request is not None else []
         self.filters["unit"].extra["choices"] = [(str(u.pk), u.name) for u in units]
 
     def apply(self, queryset, name, value):

@@ -159,6 +159,14 @@ def units_for_user(user) -> QuerySet[Organisation]:
     return Organisation.objects.filter(q, kind__in=["county", "direct"]).order_by("sort_order", "id")
 
 
+def filter_units_for_user(user) -> QuerySet[Organisation]:
+    """Units to offer in the inbox's unit filter: those in scope and those the user works in."""
+    own = {a.org.unit_id for a in user_assignments(user) if a.org.unit_id}
+    return Organisation.objects.filter(
+        _path_q("path", user_scope_paths(user)) | Q(pk__in=own), kind__in=["county", "direct"]
+    ).order_by("sort_order", "id")
+
+
 def users_holding(role: str, org: Organisation):
     from django.contrib.auth import get_user_model
 

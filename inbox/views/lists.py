@@ -22,6 +22,10 @@ class TaskListView(ListModelView):
     title = ""
     selector = None
 
+    def is_strict_filter(self):
+        # A filter value outside the user's choices lists nothing rather than everything.
+        return bool(self.request.GET)
+
     def has_view_permission(self, user, obj=None):
         # Everyone signed in has an inbox; what it lists is scoped by the selector.
         return user.is_authenticated
