@@ -12,6 +12,13 @@ from workflows import selectors
 from workflows.models import Case, CaseTask
 
 
+def _filter_query(request) -> str:
+    """The current filters as a query-string prefix, so paging keeps them."""
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode() + "&" if params else ""
+
+
 class TaskListView(ListModelView):
     model = CaseTask
     filterset_class = TaskFilter
@@ -81,7 +88,7 @@ class TaskListView(ListModelView):
     due.short_description = _("办理期限")
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(list_title=self.title, **kwargs)
+        return super().get_context_data(list_title=self.title, filter_query=_filter_query(self.request), **kwargs)
 
 
 class InboxView(TaskListView):
@@ -170,4 +177,4 @@ class CaseListView(ListModelView):
     registered.short_description = _("培养建档时间")
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(list_title=_("培养案例"), **kwargs)
+        return super().get_context_data(list_title=_("培养案例"), filter_query=_filter_query(self.request), **kwargs)
