@@ -8,36 +8,47 @@ from workflows.models import CaseKind
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(label=_("理由"), widget=forms.Textarea(attrs={"rows": 3}), max_length=1000,
-                             required=False)
+    reason = forms.CharField(label=_("理由"), widget=forms.Textarea(attrs={"rows": 3}), max_length=1000, required=False)
 
 
 class RequiredReasonForm(forms.Form):
-    reason = forms.CharField(label=_("理由"), widget=forms.Textarea(attrs={"rows": 3}), max_length=1000,
-                             error_messages={"required": _("请填写理由。")})
+    reason = forms.CharField(
+        label=_("理由"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=1000,
+        error_messages={"required": _("请填写理由。")},
+    )
 
 
 class RegisterCaseForm(forms.Form):
-    teacher = forms.TypedChoiceField(label=_("培养对象"), coerce=int,
-                                     error_messages={"required": _("请选择要登记的教师。"),
-                                                     "invalid_choice": _("所选教师不存在或不在您的管辖范围内。")})
-    kind = forms.ChoiceField(label=_("“双培”类别"), choices=CaseKind.choices,
-                             error_messages={"required": _("请选择“双培”类别。"),
-                                             "invalid_choice": _("“双培”类别只能是 1 或 2。")})
+    # Only the choice list is offered here; whether the teacher is in scope is the service's
+    # decision (an id outside the user's subtree answers 404, like any cross-scope URL).
+    teacher = forms.IntegerField(
+        label=_("培养对象"),
+        widget=forms.Select,
+        error_messages={"required": _("请选择要登记的教师。"), "invalid": _("请从列表中选择要登记的教师。")},
+    )
+    kind = forms.ChoiceField(
+        label=_("“双培”类别"),
+        choices=CaseKind.choices,
+        error_messages={"required": _("请选择“双培”类别。"), "invalid_choice": _("“双培”类别只能是 1 或 2。")},
+    )
     note = forms.CharField(label=_("备注"), max_length=200, required=False)
 
     def __init__(self, *args, teachers=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["teacher"].choices = [("", "——")] + [
+        self.fields["teacher"].widget.choices = [("", "——")] + [
             (t.pk, f"{t.name}（{t.org.name}，{t.get_party_status_display()}{'，骨干' if t.is_backbone else ''}）")
             for t in teachers
         ]
 
 
 class PairForm(forms.Form):
-    mentors = forms.TypedMultipleChoiceField(label=_("培养人（1–2名）"), coerce=int,
-                                             error_messages={"required": _("请至少指定一名培养人。"),
-                                                             "invalid_choice": _("所选培养人不在可选范围内。")})
+    mentors = forms.TypedMultipleChoiceField(
+        label=_("培养人（1–2名）"),
+        coerce=int,
+        error_messages={"required": _("请至少指定一名培养人。"), "invalid_choice": _("所选培养人不在可选范围内。")},
+    )
 
     def __init__(self, *args, candidates=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -48,11 +59,17 @@ class PairForm(forms.Form):
 
 
 class FileForm(forms.Form):
-    year = forms.IntegerField(label=_("完成年度"), min_value=2000, max_value=2100,
-                              error_messages={"required": _("请填写完成年度。"),
-                                              "invalid": _("完成年度须为四位年份。"),
-                                              "min_value": _("完成年度须为 2000–2100 之间的年份。"),
-                                              "max_value": _("完成年度须为 2000–2100 之间的年份。")})
+    year = forms.IntegerField(
+        label=_("完成年度"),
+        min_value=2000,
+        max_value=2100,
+        error_messages={
+            "required": _("请填写完成年度。"),
+            "invalid": _("完成年度须为四位年份。"),
+            "min_value": _("完成年度须为 2000–2100 之间的年份。"),
+            "max_value": _("完成年度须为 2000–2100 之间的年份。"),
+        },
+    )
     note = forms.CharField(label=_("备注"), max_length=200, required=False)
 
     def __init__(self, *args, **kwargs):
@@ -61,21 +78,22 @@ class FileForm(forms.Form):
 
 
 class ReassignForm(forms.Form):
-    to_user = forms.TypedChoiceField(label=_("改派给"), coerce=int,
-                                     error_messages={"required": _("请选择改派对象。"),
-                                                     "invalid_choice": _("改派对象不在可选范围内。")})
+    to_user = forms.TypedChoiceField(
+        label=_("改派给"),
+        coerce=int,
+        error_messages={"required": _("请选择改派对象。"), "invalid_choice": _("改派对象不在可选范围内。")},
+    )
     reason = forms.CharField(label=_("理由"), max_length=500, required=False)
 
     def __init__(self, *args, users=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["to_user"].choices = [("", "——")] + [
-            (u.pk, u.get_full_name() or u.get_username()) for u in users
-        ]
+        self.fields["to_user"].choices = [("", "——")] + [(u.pk, u.get_full_name() or u.get_username()) for u in users]
 
 
 class RepairForm(forms.Form):
-    leaving = forms.TypedChoiceField(label=_("离任的培养人"), coerce=int,
-                                     error_messages={"required": _("请选择离任的培养人。")})
+    leaving = forms.TypedChoiceField(
+        label=_("离任的培养人"), coerce=int, error_messages={"required": _("请选择离任的培养人。")}
+    )
     mentors = forms.TypedMultipleChoiceField(label=_("新培养人"), coerce=int, required=False)
     reason = forms.CharField(label=_("理由"), max_length=500, error_messages={"required": _("请填写更换理由。")})
 

@@ -74,9 +74,7 @@ _sqlite = {
     "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 20},
 }
 DATABASES = {
-    "default": dj_database_url.parse(os.environ["DATABASE_URL"])
-    if os.environ.get("DATABASE_URL")
-    else _sqlite
+    "default": dj_database_url.parse(os.environ["DATABASE_URL"]) if os.environ.get("DATABASE_URL") else _sqlite
 }
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -16,8 +16,7 @@ def make_org(name, kind, parent=None) -> Organisation:
 
 
 def make_user(username, *, org=None, role=None, teacher=None, full_name=""):
-    user = get_user_model().objects.create_user(username=username, password="pw-" + username,
-                                                first_name=full_name)
+    user = get_user_model().objects.create_user(username=username, password="pw-" + username, first_name=full_name)
     if org is not None and role is not None:
         RoleAssignment.objects.create(user=user, org=org, role=role)
     if teacher is not None:
@@ -26,11 +25,18 @@ def make_user(username, *, org=None, role=None, teacher=None, full_name=""):
     return user
 
 
-def make_teacher(name, org, *, party_status=PartyStatus.MASSES, is_backbone=False, birth=(1985, 3, 9),
-                 user=False, position="") -> Teacher:
+def make_teacher(
+    name, org, *, party_status=PartyStatus.MASSES, is_backbone=False, birth=(1985, 3, 9), user=False, position=""
+) -> Teacher:
     teacher = Teacher.objects.create(
-        name=name, sex=Sex.FEMALE, birth_date=datetime.date(*birth), org=org,
-        party_status=party_status, is_backbone=is_backbone, subject="语文", position=position,
+        name=name,
+        sex=Sex.FEMALE,
+        birth_date=datetime.date(*birth),
+        org=org,
+        party_status=party_status,
+        is_backbone=is_backbone,
+        subject="语文",
+        position=position,
     )
     if user:
         make_user(f"t{next(_seq)}", teacher=teacher, full_name=name)
@@ -79,8 +85,16 @@ def make_world() -> World:
     direct = make_org("市一中（益阳师范）", OrgKind.DIRECT, city)
     direct_branch = make_org("市一中语文党支部", OrgKind.BRANCH, direct)
 
-    w = dict(city=city, county=county, other_county=other_county, school=school, branch=branch,
-             direct=direct, direct_branch=direct_branch, other_school=other_school)
+    w = dict(
+        city=city,
+        county=county,
+        other_county=other_county,
+        school=school,
+        branch=branch,
+        direct=direct,
+        direct_branch=direct_branch,
+        other_school=other_school,
+    )
     w["city_admin"] = make_user("city_admin", org=city, role=Role.CITY_ADMIN, full_name="市级管理员")
     w["reviewer"] = make_user("heshan_reviewer", org=county, role=Role.REVIEWER, full_name="赫山审核人")
     w["officer"] = make_user("school_officer", org=school, role=Role.OFFICER, full_name="学校党务干部")

@@ -14,8 +14,9 @@ def client_for(user) -> Client:
 
 def open_tasks(case):
     return list(
-        CaseTask.objects.filter(case=case, flow_task_type="HUMAN", status__in=[STATUS.NEW, STATUS.ASSIGNED])
-        .order_by("id")
+        CaseTask.objects.filter(case=case, flow_task_type="HUMAN", status__in=[STATUS.NEW, STATUS.ASSIGNED]).order_by(
+            "id"
+        )
     )
 
 

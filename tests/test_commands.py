@@ -37,11 +37,15 @@ def test_export_annex2_orders_type1_first_and_numbers_within_the_unit(world, tmp
         ["2", "李党员", "1990.11", "2", "2026", ""],
     ]
     out_x = tmp_path / "a.xlsx"
-    call_command("export_annex2", "--unit", "赫山区教育局", "--year", "2026", "--format", "xlsx", "--output", str(out_x))
+    call_command(
+        "export_annex2", "--unit", "赫山区教育局", "--year", "2026", "--format", "xlsx", "--output", str(out_x)
+    )
     values = [list(r[:6]) for r in load_workbook(out_x).active.iter_rows(values_only=True)]
     assert values[2][0] == "单位名称：赫山区教育局"
     assert [1, "王骨干", "1988.07", "1", 2026, None] in values
-    assert values.index([1, "王骨干", "1988.07", "1", 2026, None]) < values.index([2, "李党员", "1990.11", "2", 2026, None])
+    assert values.index([1, "王骨干", "1988.07", "1", 2026, None]) < values.index(
+        [2, "李党员", "1990.11", "2", 2026, None]
+    )
 
 
 def test_export_annex2_unknown_unit_names_the_units(world, tmp_path):

@@ -6,8 +6,8 @@ import io
 from openpyxl import load_workbook
 
 from tests.flow_client import act, client_for, open_tasks, register, the_open_task
-from workflows.models import Annex2Row, AuditEvent, CaseState
 from workflows.flows import CaseFlow
+from workflows.models import Annex2Row, AuditEvent, CaseState
 
 
 def test_type1_in_a_county_school_with_return_and_withdraw(world):
@@ -68,7 +68,12 @@ def test_type1_in_a_county_school_with_return_and_withdraw(world):
     assert case.state == CaseState.COMPLETED
     row = Annex2Row.objects.get(case=case)
     assert (row.unit, row.name, row.birth_month, row.kind, row.year, row.note) == (
-        w.county, "王骨干", "1988.07", "1", 2026, "已转为预备党员"
+        w.county,
+        "王骨干",
+        "1988.07",
+        "1",
+        2026,
+        "已转为预备党员",
     )
     actions = list(AuditEvent.objects.filter(case=case).values_list("action", flat=True))
     assert actions.count("withdraw") == 1 and actions.count("return") == 1
@@ -110,7 +115,8 @@ def test_type2_in_a_direct_unit_has_no_county_step(world):
     assert "赵老师" in page and "1986.01" in page
     csv_body = reviewer.get(f"/inbox/annex2/download/csv/?unit={w.direct.pk}&year=2026").content.decode("utf-8-sig")
     assert list(csv.reader(io.StringIO(csv_body))) == [
-        ["序号", "姓名", "出生年月", "“双培”类别", "完成年度", "备注"], ["1", "赵老师", "1986.01", "2", "2026", ""],
+        ["序号", "姓名", "出生年月", "“双培”类别", "完成年度", "备注"],
+        ["1", "赵老师", "1986.01", "2", "2026", ""],
     ]
     xlsx = reviewer.get(f"/inbox/annex2/download/xlsx/?unit={w.direct.pk}&year=2026").content
     ws = load_workbook(io.BytesIO(xlsx)).active

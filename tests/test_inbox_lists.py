@@ -50,7 +50,9 @@ def test_claim_moves_a_task_to_my_inbox_and_unclaim_back(world):
     assert officer.post(f"/inbox/tasks/{task.pk}/unclaim/").status_code == 302
     assert "王骨干" in officer.get("/inbox/queue/").content.decode()
     assert list(AuditEvent.objects.filter(case=case).values_list("action", flat=True)) == [
-        "register", "claim", "unclaim"
+        "register",
+        "claim",
+        "unclaim",
     ]
 
 

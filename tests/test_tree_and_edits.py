@@ -31,11 +31,22 @@ def test_admin_edit_of_a_teacher_is_audited_and_a_transfer_moves_the_open_case(w
     client = Client()
     client.force_login(admin)
     t = w.candidate1
-    response = client.post(f"/admin/workflows/teacher/{t.pk}/change/", {
-        "name": t.name, "sex": t.sex, "birth_date": "1988-08-21", "org": w.other_school.pk,
-        "subject": t.subject, "position": t.position, "party_status": t.party_status, "titles": "",
-        "is_backbone": "on", "honours": "", "user": t.user_id,
-    })
+    response = client.post(
+        f"/admin/workflows/teacher/{t.pk}/change/",
+        {
+            "name": t.name,
+            "sex": t.sex,
+            "birth_date": "1988-08-21",
+            "org": w.other_school.pk,
+            "subject": t.subject,
+            "position": t.position,
+            "party_status": t.party_status,
+            "titles": "",
+            "is_backbone": "on",
+            "honours": "",
+            "user": t.user_id,
+        },
+    )
     assert response.status_code == 302, response.content.decode()[:3000]
     case.refresh_from_db()
     assert case.org == w.other_school and case.unit == w.other_county

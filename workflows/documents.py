@@ -61,5 +61,8 @@ def annex2_xlsx(*, unit: Organisation, year: int, rows: list[Annex2Row], dated=N
         ws.column_dimensions[column].width = width
     out = io.BytesIO()
     wb.save(out)
-    return (_filename(unit, year, "xlsx"),
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", out.getvalue())
+    return (
+        _filename(unit, year, "xlsx"),
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        out.getvalue(),
+    )

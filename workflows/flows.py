@@ -35,7 +35,11 @@ class CaseStepActivation(ViewActivation):
         process = prev_activation.process
         case = process.case
         task = flow_task.flow_class.task_class(
-            process=process, flow_task=flow_task, token=token, case=case, stage=case.state,
+            process=process,
+            flow_task=flow_task,
+            token=token,
+            case=case,
+            stage=case.state,
         )
         task.data = data or {}
         flow_task.route(task, case)
@@ -140,9 +144,7 @@ def reroute(case, previous_task=None) -> None:
     process = case.process
     now = timezone.now()
     open_tasks = list(
-        CaseTask.objects.filter(process=process).exclude(
-            status__in=[STATUS.DONE, STATUS.CANCELED, STATUS.REVIVED]
-        )
+        CaseTask.objects.filter(process=process).exclude(status__in=[STATUS.DONE, STATUS.CANCELED, STATUS.REVIVED])
     )
     for task in open_tasks:
         task.status = STATUS.CANCELED

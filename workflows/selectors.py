@@ -6,8 +6,17 @@ from viewflow.workflow.status import STATUS
 
 from .errors import NotInScope
 from .models import (
-    Annex2Row, AuditEvent, Case, CaseKind, CaseMentor, CaseTask, MentorStatus, Organisation,
-    Role, RoleAssignment, Teacher,
+    Annex2Row,
+    AuditEvent,
+    Case,
+    CaseKind,
+    CaseMentor,
+    CaseTask,
+    MentorStatus,
+    Organisation,
+    Role,
+    RoleAssignment,
+    Teacher,
 )
 from .models.people import ACTING_ROLES
 
@@ -63,20 +72,13 @@ def cases_for_user(user) -> QuerySet[Case]:
     """Cases in the user's subtree, plus those they mentor or are the trainee of."""
     if not user.is_authenticated:
         return Case.objects.none()
-    mentoring = CaseMentor.objects.filter(
-        case=OuterRef("pk"), teacher__user=user, status__in=ACTIVE_MENTOR
-    )
+    mentoring = CaseMentor.objects.filter(case=OuterRef("pk"), teacher__user=user, status__in=ACTIVE_MENTOR)
     q = _path_q("scope_path", user_scope_paths(user)) | Q(teacher__user=user) | Q(Exists(mentoring))
     return Case.objects.filter(q)
 
 
 def case_for_user(user, case_id) -> Case:
-    case = (
-        cases_for_user(user)
-        .select_related("teacher", "org", "unit", "registered_by")
-        .filter(pk=case_id)
-        .first()
-    )
+    case = cases_for_user(user).select_related("teacher", "org", "unit", "registered_by").filter(pk=case_id).first()
     if case is None:
         raise NotInScope("未找到该培养案例，或它不在您的管辖范围内。")
     return case
@@ -170,9 +172,7 @@ def filter_units_for_user(user) -> QuerySet[Organisation]:
 def users_holding(role: str, org: Organisation):
     from django.contrib.auth import get_user_model
 
-    return get_user_model().objects.filter(
-        role_assignments__role=role, role_assignments__org=org
-    ).order_by("username")
+    return get_user_model().objects.filter(role_assignments__role=role, role_assignments__org=org).order_by("username")
 
 
 # --- 附件2 ---------------------------------------------------------------------------
@@ -180,15 +180,11 @@ def users_holding(role: str, org: Organisation):
 
 def annex2_rows(*, unit: Organisation, year: int) -> list[Annex2Row]:
     """The unit's rows for a year as 附件2 orders them: 类别 1 first, then 2."""
-    return list(
-        Annex2Row.objects.filter(unit=unit, year=year).order_by("kind", "created_at", "id")
-    )
+    return list(Annex2Row.objects.filter(unit=unit, year=year).order_by("kind", "created_at", "id"))
 
 
 def annex2_years(unit: Organisation) -> list[int]:
-    return list(
-        Annex2Row.objects.filter(unit=unit).values_list("year", flat=True).distinct().order_by("-year")
-    )
+    return list(Annex2Row.objects.filter(unit=unit).values_list("year", flat=True).distinct().order_by("-year"))
 
 
 def kind_label(kind: str) -> str:

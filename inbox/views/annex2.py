@@ -34,10 +34,19 @@ def annex2_page(request):
     units, unit, year = _unit_and_year(request)
     rows = selectors.annex2_rows(unit=unit, year=year)
     years = sorted(set(selectors.annex2_years(unit)) | {timezone.localdate().year}, reverse=True)
-    return TemplateResponse(request, "inbox/annex2.html", {
-        "units": units, "unit": unit, "year": year, "years": years, "table": annex2_table(rows),
-        "count_1": sum(r.kind == "1" for r in rows), "count_2": sum(r.kind == "2" for r in rows),
-    })
+    return TemplateResponse(
+        request,
+        "inbox/annex2.html",
+        {
+            "units": units,
+            "unit": unit,
+            "year": year,
+            "years": years,
+            "table": annex2_table(rows),
+            "count_1": sum(r.kind == "1" for r in rows),
+            "count_2": sum(r.kind == "2" for r in rows),
+        },
+    )
 
 
 @login_required

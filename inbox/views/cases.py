@@ -36,16 +36,23 @@ def _case_context(request, case, **extra):
         "events": selectors.case_events(case),
         "annex2_row": getattr(case, "annex2_row", None) if case.state == CaseState.COMPLETED else None,
         "can_manage": manager is not None and case.is_open,
-        "can_pause": manager is not None and case.state not in (CaseState.PAUSED, CaseState.COMPLETED, CaseState.EXITED),
+        "can_pause": manager is not None
+        and case.state not in (CaseState.PAUSED, CaseState.COMPLETED, CaseState.EXITED),
         "can_resume": manager is not None and case.state == CaseState.PAUSED,
         "can_withdraw": (
-            case.state in ONE_STEP_BACK and last_done is not None and last_done.owner_id == user.pk
+            case.state in ONE_STEP_BACK
+            and last_done is not None
+            and last_done.owner_id == user.pk
             and all(t.owner_id is None for t in open_tasks)
         ),
-        "repair_form": extra.pop("repair_form", None) or (
-            RepairForm(current=[m for m in mentors if m.status == MentorStatus.ACCEPTED],
-                       candidates=_mentor_candidates(user, case))
-            if manager is not None and case.state == CaseState.TRAINING else None
+        "repair_form": extra.pop("repair_form", None)
+        or (
+            RepairForm(
+                current=[m for m in mentors if m.status == MentorStatus.ACCEPTED],
+                candidates=_mentor_candidates(user, case),
+            )
+            if manager is not None and case.state == CaseState.TRAINING
+            else None
         ),
         **extra,
     }
@@ -75,20 +82,27 @@ def case_register(request):
     form = RegisterCaseForm(request.POST or None, teachers=teachers[:2000])
     if request.method == "POST":
         if not form.is_valid():
-            return TemplateResponse(request, "inbox/case_register.html",
-                                    {"form": form, "error": first_error(form)}, status=400)
-        case = case_services.case_register(actor=request.user, teacher_id=form.cleaned_data["teacher"],
-                                           kind=form.cleaned_data["kind"], note=form.cleaned_data["note"])
+            return TemplateResponse(
+                request, "inbox/case_register.html", {"form": form, "error": first_error(form)}, status=400
+            )
+        case = case_services.case_register(
+            actor=request.user,
+            teacher_id=form.cleaned_data["teacher"],
+            kind=form.cleaned_data["kind"],
+            note=form.cleaned_data["note"],
+        )
         return done(request, _("已登记造册，请在待办中为其指定培养人。"), reverse("inbox:case", args=[case.pk]))
     return TemplateResponse(request, "inbox/case_register.html", {"form": form})
 
 
-def _case_action(service, *, required_reason: bool, message: str):
+def _case_action(service, *, required_reason: bool, message: str, managers_only: bool = True):
     @login_required
     @post_only
     @guarded
     def view(request, case_id: int):
         case = selectors.case_for_user(request.user, case_id)
+        if managers_only:
+            case_services.case_check_manager(request.user, case)
         form = (RequiredReasonForm if required_reason else ReasonForm)(request.POST)
         if not form.is_valid():
             context = _case_context(request, case, error=first_error(form))
@@ -99,9 +113,11 @@ def _case_action(service, *, required_reason: bool, message: str):
     return view
 
 
-case_withdraw = _case_action(case_services.case_withdraw, required_reason=False, message=_("已撤回，案例回到上一步。"))
+case_withdraw = _case_action(case_services.case_withdraw, required_reason=False, managers_only=False, message=_("已撤回，案例回到上一步。"))
 case_pause = _case_action(case_services.case_pause, required_reason=True, message=_("已暂停，待办已收回。"))
-case_resume = _case_action(case_services.case_resume, required_reason=False, message=_("已恢复，案例回到暂停前的阶段。"))
+case_resume = _case_action(
+    case_services.case_resume, required_reason=False, message=_("已恢复，案例回到暂停前的阶段。")
+)
 case_exit = _case_action(case_services.case_exit, required_reason=True, message=_("案例已退出。"))
 
 
@@ -110,13 +126,22 @@ case_exit = _case_action(case_services.case_exit, required_reason=True, message=
 @guarded
 def case_repair(request, case_id: int):
     case = selectors.case_for_user(request.user, case_id)
-    form = RepairForm(request.POST, current=case.mentors.filter(status=MentorStatus.ACCEPTED).select_related("teacher"),
-                      candidates=_mentor_candidates(request.user, case))
+    case_services.case_check_manager(request.user, case)
+    form = RepairForm(
+        request.POST,
+        current=case.mentors.filter(status=MentorStatus.ACCEPTED).select_related("teacher"),
+        candidates=_mentor_candidates(request.user, case),
+    )
     if not form.is_valid():
         context = _case_context(request, case, error=first_error(form), repair_form=form)
         return TemplateResponse(request, "inbox/case_detail.html", context, status=400)
-    case_services.case_repair(actor=request.user, case_id=case.pk, leaving_mentor_id=form.cleaned_data["leaving"],
-                              new_mentor_ids=form.cleaned_data["mentors"], reason=form.cleaned_data["reason"])
+    case_services.case_repair(
+        actor=request.user,
+        case_id=case.pk,
+        leaving_mentor_id=form.cleaned_data["leaving"],
+        new_mentor_ids=form.cleaned_data["mentors"],
+        reason=form.cleaned_data["reason"],
+    )
     return done(request, _("已更换培养人。"), reverse("inbox:case", args=[case.pk]))
 
 

@@ -105,7 +105,9 @@ class QueueView(TaskListView):
         return format_html(
             '<form method="post" action="{}"><input type="hidden" name="csrfmiddlewaretoken" value="{}">'
             '<button class="mdc-button mdc-button--outlined" type="submit">{}</button></form>',
-            reverse("inbox:task_claim", args=[task.pk]), get_token(self.request), _("认领"),
+            reverse("inbox:task_claim", args=[task.pk]),
+            get_token(self.request),
+            _("认领"),
         )
 
     claim.short_description = _("操作")
@@ -138,9 +140,9 @@ class CaseListView(ListModelView):
         return user.is_authenticated
 
     def get_queryset(self):
-        self.queryset = selectors.cases_for_user(self.request.user).select_related(
-            "teacher", "org", "unit"
-        ).order_by("-id")
+        self.queryset = (
+            selectors.cases_for_user(self.request.user).select_related("teacher", "org", "unit").order_by("-id")
+        )
         return super().get_queryset()
 
     def get_object_url(self, obj):

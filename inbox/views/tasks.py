@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from viewflow.workflow.status import STATUS
 
-from forms.cases import FileForm, PairForm, ReassignForm, ReasonForm, RequiredReasonForm, first_error
+from forms.cases import FileForm, PairForm, ReasonForm, ReassignForm, RequiredReasonForm, first_error
 from workflows import selectors
 from workflows.errors import GuardError
 from workflows.flows import OPEN_TASK_STATUSES, CaseFlow
@@ -76,6 +76,7 @@ def task_act(request, task_id: int):
     user = request.user
     action = request.POST.get("action", "")
     task = selectors.task_for_user(user, task_id)
+    case_services.task_check_actor(user, task)
     case_url = reverse("inbox:case", args=[task.case_id])
     if action == "pair":
         form = PairForm(request.POST, candidates=_mentor_candidates(user, task.case))
@@ -136,7 +137,9 @@ def task_reassign(request, task_id: int):
     if not form.is_valid():
         return _form_error(request, task_id, first_error(form), reassign_form=form)
     task_services.task_reassign(
-        actor=request.user, task_id=task_id, to_user_id=form.cleaned_data["to_user"],
+        actor=request.user,
+        task_id=task_id,
+        to_user_id=form.cleaned_data["to_user"],
         reason=form.cleaned_data["reason"],
     )
     return done(request, _("已改派。"), reverse("inbox:task", args=[task_id]))

@@ -5,7 +5,21 @@ from .people import PartyStatus, Role, RoleAssignment, Sex, Teacher
 from .tasks import CaseProcess, CaseTask
 
 __all__ = [
-    "Annex2Row", "AuditAction", "AuditEvent", "Case", "CaseKind", "CaseMentor", "CaseProcess",
-    "CaseState", "CaseTask", "MentorStatus", "OrgKind", "Organisation", "PartyStatus", "Role",
-    "RoleAssignment", "Sex", "Teacher",
+    "Annex2Row",
+    "AuditAction",
+    "AuditEvent",
+    "Case",
+    "CaseKind",
+    "CaseMentor",
+    "CaseProcess",
+    "CaseState",
+    "CaseTask",
+    "MentorStatus",
+    "OrgKind",
+    "Organisation",
+    "PartyStatus",
+    "Role",
+    "RoleAssignment",
+    "Sex",
+    "Teacher",
 ]

@@ -34,18 +34,32 @@ class AuditAction(models.TextChoices):
 class AuditEvent(models.Model):
     at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True,
-        on_delete=models.DO_NOTHING, db_constraint=False, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
     )
     actor_name = models.CharField(_("操作人姓名"), max_length=150)
     role = models.CharField(_("身份"), max_length=20, blank=True)
     org = models.ForeignKey(
-        Organisation, verbose_name=_("所在组织"), null=True, blank=True,
-        on_delete=models.DO_NOTHING, db_constraint=False, related_name="+",
+        Organisation,
+        verbose_name=_("所在组织"),
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
     )
     case = models.ForeignKey(
-        Case, verbose_name=_("培养案例"), null=True, blank=True,
-        on_delete=models.DO_NOTHING, db_constraint=False, related_name="events",
+        Case,
+        verbose_name=_("培养案例"),
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="events",
     )
     task_id_ref = models.BigIntegerField(_("任务编号"), null=True, blank=True)
     action = models.CharField(_("操作"), max_length=20, choices=AuditAction.choices)

@@ -43,27 +43,23 @@ ONE_STEP_BACK = {
 
 
 class Case(ConcurrentTransitionMixin, models.Model):
-    teacher = models.ForeignKey(
-        Teacher, verbose_name=_("培养对象"), on_delete=models.PROTECT, related_name="cases"
-    )
+    teacher = models.ForeignKey(Teacher, verbose_name=_("培养对象"), on_delete=models.PROTECT, related_name="cases")
     kind = models.CharField(_("“双培”类别"), max_length=1, choices=CaseKind.choices)
     state = FSMField(_("阶段"), default=S.REGISTERED, choices=CaseState.choices, protected=True)
     # Where the case lives in the tree; it moves with its teacher.
-    org = models.ForeignKey(
-        Organisation, verbose_name=_("所在组织"), on_delete=models.PROTECT, related_name="cases"
-    )
+    org = models.ForeignKey(Organisation, verbose_name=_("所在组织"), on_delete=models.PROTECT, related_name="cases")
     unit = models.ForeignKey(
         Organisation, verbose_name=_("所属单位"), on_delete=models.PROTECT, related_name="unit_cases"
     )
     scope_path = models.CharField(_("组织路径"), max_length=255, db_index=True, editable=False)
     registered_at = models.DateTimeField(_("培养建档时间"), auto_now_add=True)
     registered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("登记人"), on_delete=models.PROTECT,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("登记人"),
+        on_delete=models.PROTECT,
         related_name="+",
     )
-    paused_from = models.CharField(
-        _("暂停前阶段"), max_length=20, blank=True, choices=CaseState.choices
-    )
+    paused_from = models.CharField(_("暂停前阶段"), max_length=20, blank=True, choices=CaseState.choices)
     completed_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
     note = models.CharField(_("备注"), max_length=200, blank=True)
 
@@ -121,9 +117,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
     def file(self):
         pass
 
-    @transition(
-        field=state, source=list(ONE_STEP_BACK), target=RETURN_VALUE(*ONE_STEP_BACK.values())
-    )
+    @transition(field=state, source=list(ONE_STEP_BACK), target=RETURN_VALUE(*ONE_STEP_BACK.values()))
     def step_back(self):
         """退回 and 撤回: one step back."""
         return ONE_STEP_BACK[self.state]
@@ -151,12 +145,8 @@ class MentorStatus(models.TextChoices):
 
 class CaseMentor(models.Model):
     case = models.ForeignKey(Case, verbose_name=_("培养案例"), on_delete=models.CASCADE, related_name="mentors")
-    teacher = models.ForeignKey(
-        Teacher, verbose_name=_("培养人"), on_delete=models.PROTECT, related_name="mentorships"
-    )
-    status = models.CharField(
-        _("状态"), max_length=10, choices=MentorStatus.choices, default=MentorStatus.PENDING
-    )
+    teacher = models.ForeignKey(Teacher, verbose_name=_("培养人"), on_delete=models.PROTECT, related_name="mentorships")
+    status = models.CharField(_("状态"), max_length=10, choices=MentorStatus.choices, default=MentorStatus.PENDING)
     assigned_at = models.DateTimeField(_("指定时间"), auto_now_add=True)
     responded_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
     ended_reason = models.CharField(_("结束原因"), max_length=200, blank=True)

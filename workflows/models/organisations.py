@@ -23,16 +23,25 @@ class Organisation(models.Model):
     name = models.CharField(_("名称"), max_length=100)
     kind = models.CharField(_("类型"), max_length=10, choices=OrgKind.choices)
     parent = models.ForeignKey(
-        "self", verbose_name=_("上级组织"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="children",
+        "self",
+        verbose_name=_("上级组织"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
     # Materialised path "/1/7/42/": a subtree is one indexed prefix match, so every
     # scope check is a single range scan rather than a recursive walk.
     path = models.CharField(_("路径"), max_length=255, db_index=True, editable=False, default="")
     # The first-level unit (one of the 19 of 附件1) this organisation belongs to.
     unit = models.ForeignKey(
-        "self", verbose_name=_("所属单位"), null=True, blank=True, editable=False,
-        on_delete=models.PROTECT, related_name="+",
+        "self",
+        verbose_name=_("所属单位"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     sort_order = models.PositiveIntegerField(_("排序"), default=0)
 

@@ -28,7 +28,9 @@ class Teacher(models.Model):
     sex = models.CharField(_("性别"), max_length=1, choices=Sex.choices)
     birth_date = models.DateField(_("出生日期"))
     org = models.ForeignKey(
-        Organisation, verbose_name=_("所在学校或支部"), on_delete=models.PROTECT,
+        Organisation,
+        verbose_name=_("所在学校或支部"),
+        on_delete=models.PROTECT,
         related_name="teachers",
     )
     subject = models.CharField(_("任教学科"), max_length=50, blank=True)
@@ -40,8 +42,12 @@ class Teacher(models.Model):
     is_backbone = models.BooleanField(_("骨干教师"), default=False)
     honours = models.TextField(_("荣誉（名师、学科带头人、评优等）"), blank=True)
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, verbose_name=_("系统账号"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="teacher",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("系统账号"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="teacher",
     )
 
     class Meta:
@@ -71,11 +77,15 @@ ACTING_ROLES = (Role.OFFICER, Role.BRANCH_SECRETARY, Role.REVIEWER, Role.CITY_AD
 
 class RoleAssignment(models.Model):
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("用户"), on_delete=models.CASCADE,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("用户"),
+        on_delete=models.CASCADE,
         related_name="role_assignments",
     )
     org = models.ForeignKey(
-        Organisation, verbose_name=_("组织"), on_delete=models.CASCADE,
+        Organisation,
+        verbose_name=_("组织"),
+        on_delete=models.CASCADE,
         related_name="role_assignments",
     )
     role = models.CharField(_("角色"), max_length=20, choices=Role.choices)

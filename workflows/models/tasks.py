@@ -25,8 +25,12 @@ class CaseTask(AbstractTask):
     case = models.ForeignKey(Case, verbose_name=_("培养案例"), on_delete=models.PROTECT, related_name="tasks")
     # The organisation that owns this step, found by walking up the tree.
     org = models.ForeignKey(
-        Organisation, verbose_name=_("承办组织"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="tasks",
+        Organisation,
+        verbose_name=_("承办组织"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="tasks",
     )
     role = models.CharField(_("承办角色"), max_length=20, choices=Role.choices, blank=True)
     stage = models.CharField(_("阶段"), max_length=20, choices=CaseState.choices, blank=True)

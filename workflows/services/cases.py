@@ -16,8 +16,17 @@ from viewflow.workflow.status import STATUS
 from ..errors import AlreadyHandled, GuardError, NotInScope, NotPermitted
 from ..flows import OPEN_TASK_STATUSES, CaseFlow, reroute
 from ..models import (
-    Annex2Row, AuditAction, Case, CaseKind, CaseMentor, CaseState, CaseTask, MentorStatus,
-    PartyStatus, Role, Teacher,
+    Annex2Row,
+    AuditAction,
+    Case,
+    CaseKind,
+    CaseMentor,
+    CaseState,
+    CaseTask,
+    MentorStatus,
+    PartyStatus,
+    Role,
+    Teacher,
 )
 from ..models.cases import ONE_STEP_BACK
 from ..selectors import cases_for_user, teachers_for_user, user_holds, user_holds_over
@@ -33,6 +42,11 @@ def _require_reason(reason: str, what: str) -> str:
     if not reason:
         raise GuardError(_("请填写%(what)s的理由后再提交。") % {"what": what})
     return reason
+
+
+def case_check_manager(actor, case: Case):
+    """Raise unless ``actor`` may manage ``case`` (暂停/恢复/退出/更换培养人); views call it before any form."""
+    return _manager_assignment(actor, case)
 
 
 def _manager_assignment(actor, case: Case):
@@ -67,9 +81,11 @@ def case_register(*, actor, teacher_id: int, kind: str, note: str = "") -> Case:
             % {"name": teacher.name, "status": teacher.get_party_status_display()}
         )
     with transaction.atomic():
-        if Case.objects.filter(teacher=teacher, kind=kind).exclude(
-            state__in=[CaseState.COMPLETED, CaseState.EXITED]
-        ).exists():
+        if (
+            Case.objects.filter(teacher=teacher, kind=kind)
+            .exclude(state__in=[CaseState.COMPLETED, CaseState.EXITED])
+            .exists()
+        ):
             raise GuardError(
                 _("%(name)s 已有一个未结束的类别%(kind)s培养案例，不能重复登记。请在原案例中继续办理。")
                 % {"name": teacher.name, "kind": kind}
@@ -77,16 +93,26 @@ def case_register(*, actor, teacher_id: int, kind: str, note: str = "") -> Case:
         try:
             with transaction.atomic():
                 case = Case.objects.create(
-                    teacher=teacher, kind=kind, org=teacher.org, unit_id=teacher.org.unit_id,
-                    scope_path=teacher.org.path, registered_by=actor, note=note.strip(),
+                    teacher=teacher,
+                    kind=kind,
+                    org=teacher.org,
+                    unit_id=teacher.org.unit_id,
+                    scope_path=teacher.org.path,
+                    registered_by=actor,
+                    note=note.strip(),
                 )
         except IntegrityError:
             raise GuardError(
-                _("%(name)s 已有一个未结束的类别%(kind)s培养案例，不能重复登记。") % {"name": teacher.name, "kind": kind}
+                _("%(name)s 已有一个未结束的类别%(kind)s培养案例，不能重复登记。")
+                % {"name": teacher.name, "kind": kind}
             ) from None
         audit_log(
-            actor=actor, action=AuditAction.REGISTER, case=case, role=Role.OFFICER,
-            org=assignment.org, to_state=case.state,
+            actor=actor,
+            action=AuditAction.REGISTER,
+            case=case,
+            role=Role.OFFICER,
+            org=assignment.org,
+            to_state=case.state,
             changes={"teacher": teacher.name, "kind": kind, "note": case.note},
         )
         CaseFlow.start.run(case=case)
@@ -96,24 +122,33 @@ def case_register(*, actor, teacher_id: int, kind: str, note: str = "") -> Case:
 # --- acting on a task ----------------------------------------------------------------
 
 
-def _open_task(actor, task_id: int, case: Case) -> CaseTask:
-    """Re-read the task under the lock; refuse if someone else already handled it."""
-    task = CaseTask.objects.select_related("owner", "org").get(pk=task_id)
+def task_check_actor(actor, task: CaseTask) -> None:
+    """Whether ``actor`` may act on ``task`` now; raises the guard that says why not.
+
+    Views call it before validating a form (so a user without the role hears that first);
+    services call it again under the lock.
+    """
     if task.status not in OPEN_TASK_STATUSES:
         raise AlreadyHandled(
-            _("该任务已被处理（%(status)s），无需重复操作。请返回待办列表刷新。")
-            % {"status": task.get_status_display()}
+            _("该任务已被处理（%(status)s），无需重复操作。请返回待办列表刷新。") % {"status": task.get_status_display()}
+        )
+    if task.owner_id != actor.pk and not (task.role and user_holds(actor, task.role, task.org)):
+        if not task.role:
+            raise NotPermitted(_("该任务只能由指定的培养人本人办理。"))
+        raise NotPermitted(
+            _("该任务须由%(org)s的%(role)s办理，您没有该身份。") % {"org": task.org.name, "role": Role(task.role).label}
         )
     if task.owner_id and task.owner_id != actor.pk:
         raise AlreadyHandled(
             _("该任务已由 %(who)s 认领办理，您不能再处理。如需改派，请联系上级。")
             % {"who": task.owner.get_full_name() or task.owner.get_username()}
         )
-    if not task.owner_id and not user_holds(actor, task.role, task.org):
-        raise NotPermitted(
-            _("该任务须由%(org)s的%(role)s办理，您没有该身份。")
-            % {"org": task.org.name, "role": Role(task.role).label}
-        )
+
+
+def _open_task(actor, task_id: int, case: Case) -> CaseTask:
+    """Re-read the task under the lock; refuse if someone else already handled it."""
+    task = CaseTask.objects.select_related("owner", "org").get(pk=task_id)
+    task_check_actor(actor, task)
     return task
 
 
@@ -139,8 +174,14 @@ def _claim_if_queued(actor, task: CaseTask, case: Case):
     activation.process.case = case
     if task.status == STATUS.NEW:
         audit_log(
-            actor=actor, action=AuditAction.CLAIM, case=case, role=_actor_role(task), org=task.org,
-            task=task, from_state=case.state, to_state=case.state,
+            actor=actor,
+            action=AuditAction.CLAIM,
+            case=case,
+            role=_actor_role(task),
+            org=task.org,
+            task=task,
+            from_state=case.state,
+            to_state=case.state,
             changes={"owner": actor.get_username(), "auto": True},
         )
         task.assigned = timezone.now()
@@ -165,8 +206,15 @@ def _transition(actor, task_id: int, nodes, *, action: str, reason: str = "", pe
         extra = result if isinstance(result, dict) else {}
         case.save()
         audit_log(
-            actor=actor, action=action, case=case, role=_actor_role(task), org=task.org, task=task,
-            from_state=before, to_state=case.state, reason=reason,
+            actor=actor,
+            action=action,
+            case=case,
+            role=_actor_role(task),
+            org=task.org,
+            task=task,
+            from_state=before,
+            to_state=case.state,
+            reason=reason,
             changes={**(changes or {}), **extra},
         )
         _finish(activation)
@@ -202,9 +250,7 @@ def _validate_mentors(actor, case: Case, mentor_ids: Sequence[int]) -> list[Teac
                 % {"name": mentor.name}
             )
         if mentor.user_id is None:
-            raise GuardError(
-                _("%(name)s 还没有系统账号，无法接收结对任务。请先为其开通账号。") % {"name": mentor.name}
-            )
+            raise GuardError(_("%(name)s 还没有系统账号，无法接收结对任务。请先为其开通账号。") % {"name": mentor.name})
         if case.mentors.filter(teacher=mentor, status__in=[MentorStatus.PENDING, MentorStatus.ACCEPTED]).exists():
             raise GuardError(_("%(name)s 已是该案例的培养人。") % {"name": mentor.name})
     return chosen
@@ -260,9 +306,7 @@ def mentor_decline(*, actor, task_id: int, reason: str) -> Case:
         case.pairing_declined()
         return {"mentor": mentor.teacher.name, "released": released}
 
-    return _transition(
-        actor, task_id, [CaseFlow.accept], action=AuditAction.DECLINE, reason=reason, perform=perform
-    )
+    return _transition(actor, task_id, [CaseFlow.accept], action=AuditAction.DECLINE, reason=reason, perform=perform)
 
 
 def case_submit(*, actor, task_id: int) -> Case:
@@ -282,8 +326,12 @@ def case_approve(*, actor, task_id: int, reason: str = "") -> Case:
             case.unit_approve()
 
     return _transition(
-        actor, task_id, [CaseFlow.branch_review, CaseFlow.unit_review],
-        action=AuditAction.APPROVE, reason=(reason or "").strip(), perform=perform,
+        actor,
+        task_id,
+        [CaseFlow.branch_review, CaseFlow.unit_review],
+        action=AuditAction.APPROVE,
+        reason=(reason or "").strip(),
+        perform=perform,
     )
 
 
@@ -303,11 +351,24 @@ def case_file(*, actor, task_id: int, year: int | None = None, note: str = "") -
         case.file()
         case.completed_at = now
         row = Annex2Row.objects.create(
-            case=case, unit=case.unit, name=case.teacher.name, birth_month=birth_month(case.teacher),
-            kind=case.kind, year=completed_year, note=(note or case.note).strip(),
+            case=case,
+            unit=case.unit,
+            name=case.teacher.name,
+            birth_month=birth_month(case.teacher),
+            kind=case.kind,
+            year=completed_year,
+            note=(note or case.note).strip(),
         )
-        return {"annex2": {"unit": case.unit.name, "name": row.name, "birth_month": row.birth_month,
-                           "kind": row.kind, "year": row.year, "note": row.note}}
+        return {
+            "annex2": {
+                "unit": case.unit.name,
+                "name": row.name,
+                "birth_month": row.birth_month,
+                "kind": row.kind,
+                "year": row.year,
+                "note": row.note,
+            }
+        }
 
     return _transition(actor, task_id, [CaseFlow.city_filing], action=AuditAction.COMPLETE, perform=perform)
 
@@ -316,8 +377,12 @@ def case_return(*, actor, task_id: int, reason: str) -> Case:
     """退回: a reviewer sends the case one step back, with a reason."""
     reason = _require_reason(reason, _("退回"))
     return _transition(
-        actor, task_id, [CaseFlow.branch_review, CaseFlow.unit_review, CaseFlow.city_filing],
-        action=AuditAction.RETURN, reason=reason, perform=lambda case, task: case.step_back(),
+        actor,
+        task_id,
+        [CaseFlow.branch_review, CaseFlow.unit_review, CaseFlow.city_filing],
+        action=AuditAction.RETURN,
+        reason=reason,
+        perform=lambda case, task: case.step_back(),
     )
 
 
@@ -334,15 +399,17 @@ def case_withdraw(*, actor, case_id: int, reason: str = "") -> Case:
     """撤回: the submitter takes back a submission nobody has started on yet."""
     with locked_case(_visible_case_id(actor, case_id)) as case:
         if case.state not in ONE_STEP_BACK:
-            raise GuardError(
-                _("案例当前处于“%(state)s”，没有可撤回的提交。") % {"state": case.get_state_display()}
-            )
-        pending = CaseTask.objects.filter(
-            case=case, flow_task_type="HUMAN", status__in=OPEN_TASK_STATUSES
-        ).select_related("owner").first()
+            raise GuardError(_("案例当前处于“%(state)s”，没有可撤回的提交。") % {"state": case.get_state_display()})
+        pending = (
+            CaseTask.objects.filter(case=case, flow_task_type="HUMAN", status__in=OPEN_TASK_STATUSES)
+            .select_related("owner")
+            .first()
+        )
         submitted = (
             CaseTask.objects.filter(case=case, flow_task_type="HUMAN", status=STATUS.DONE)
-            .select_related("org").order_by("-finished", "-id").first()
+            .select_related("org")
+            .order_by("-finished", "-id")
+            .first()
         )
         if submitted is None or submitted.owner_id != actor.pk:
             raise NotPermitted(_("只有提交人本人可以撤回这份提交。"))
@@ -355,8 +422,14 @@ def case_withdraw(*, actor, case_id: int, reason: str = "") -> Case:
         case.step_back()
         case.save()
         audit_log(
-            actor=actor, action=AuditAction.WITHDRAW, case=case, role=submitted.role or "mentor",
-            org=submitted.org, task=pending, from_state=before, to_state=case.state,
+            actor=actor,
+            action=AuditAction.WITHDRAW,
+            case=case,
+            role=submitted.role or "mentor",
+            org=submitted.org,
+            task=pending,
+            from_state=before,
+            to_state=case.state,
             reason=(reason or "").strip(),
         )
         reroute(case)
@@ -374,8 +447,15 @@ def _managed(actor, case_id: int, *, action: str, reason: str, transition, chang
         transition(case)
         case.save()
         audit_log(
-            actor=actor, action=action, case=case, role=assignment.role, org=assignment.org,
-            from_state=before, to_state=case.state, reason=reason, changes=changes,
+            actor=actor,
+            action=action,
+            case=case,
+            role=assignment.role,
+            org=assignment.org,
+            from_state=before,
+            to_state=case.state,
+            reason=reason,
+            changes=changes,
         )
         reroute(case)
     return case
@@ -391,9 +471,18 @@ def case_pause(*, actor, case_id: int, reason: str) -> Case:
     reason = _require_reason(reason, _("暂停"))
 
     def transition(case):
-        _guard_state(case, (CaseState.REGISTERED, CaseState.PAIRED, CaseState.TRAINING,
-                            CaseState.BRANCH_REVIEW, CaseState.UNIT_REVIEW, CaseState.CITY_FILING),
-                     _("案例当前处于“%(state)s”，不能暂停。"))
+        _guard_state(
+            case,
+            (
+                CaseState.REGISTERED,
+                CaseState.PAIRED,
+                CaseState.TRAINING,
+                CaseState.BRANCH_REVIEW,
+                CaseState.UNIT_REVIEW,
+                CaseState.CITY_FILING,
+            ),
+            _("案例当前处于“%(state)s”，不能暂停。"),
+        )
         case.pause()
 
     return _managed(actor, case_id, action=AuditAction.PAUSE, reason=reason, transition=transition)
@@ -414,9 +503,19 @@ def case_exit(*, actor, case_id: int, reason: str) -> Case:
     reason = _require_reason(reason, _("退出"))
 
     def transition(case):
-        _guard_state(case, (CaseState.REGISTERED, CaseState.PAIRED, CaseState.TRAINING, CaseState.BRANCH_REVIEW,
-                            CaseState.UNIT_REVIEW, CaseState.CITY_FILING, CaseState.PAUSED),
-                     _("案例已经“%(state)s”，不能再退出。"))
+        _guard_state(
+            case,
+            (
+                CaseState.REGISTERED,
+                CaseState.PAIRED,
+                CaseState.TRAINING,
+                CaseState.BRANCH_REVIEW,
+                CaseState.UNIT_REVIEW,
+                CaseState.CITY_FILING,
+                CaseState.PAUSED,
+            ),
+            _("案例已经“%(state)s”，不能再退出。"),
+        )
         case.exit()
 
     return _managed(actor, case_id, action=AuditAction.EXIT, reason=reason, transition=transition)
@@ -431,7 +530,9 @@ def case_repair(*, actor, case_id: int, leaving_mentor_id: int, new_mentor_ids: 
             raise GuardError(
                 _("只有“培养中”的案例可以更换培养人，当前为“%(state)s”。") % {"state": case.get_state_display()}
             )
-        leaving = case.mentors.filter(pk=leaving_mentor_id, status=MentorStatus.ACCEPTED).select_related("teacher").first()
+        leaving = (
+            case.mentors.filter(pk=leaving_mentor_id, status=MentorStatus.ACCEPTED).select_related("teacher").first()
+        )
         if leaving is None:
             raise GuardError(_("所选培养人不是该案例当前的培养人，请刷新后重试。"))
         leaving.status = MentorStatus.LEFT
@@ -439,7 +540,9 @@ def case_repair(*, actor, case_id: int, leaving_mentor_id: int, new_mentor_ids: 
         leaving.save()
         new_mentors = _validate_mentors(actor, case, new_mentor_ids) if new_mentor_ids else []
         if not new_mentors and not case.mentors.filter(status=MentorStatus.ACCEPTED).exists():
-            raise GuardError(_("%(name)s 离任后该案例将没有培养人，请同时指定新的培养人。") % {"name": leaving.teacher.name})
+            raise GuardError(
+                _("%(name)s 离任后该案例将没有培养人，请同时指定新的培养人。") % {"name": leaving.teacher.name}
+            )
         for mentor in new_mentors:
             CaseMentor.objects.create(case=case, teacher=mentor)
         before = case.state
@@ -447,8 +550,14 @@ def case_repair(*, actor, case_id: int, leaving_mentor_id: int, new_mentor_ids: 
             case.repair()
         case.save()
         audit_log(
-            actor=actor, action=AuditAction.REPAIR, case=case, role=assignment.role, org=assignment.org,
-            from_state=before, to_state=case.state, reason=reason,
+            actor=actor,
+            action=AuditAction.REPAIR,
+            case=case,
+            role=assignment.role,
+            org=assignment.org,
+            from_state=before,
+            to_state=case.state,
+            reason=reason,
             changes={"left": leaving.teacher.name, "mentors": [m.name for m in new_mentors]},
         )
         if new_mentors:

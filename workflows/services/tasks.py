@@ -15,8 +15,7 @@ from .locking import locked_case
 
 
 def _locked_task(actor, task_id):
-    case_id = _lookup_task_case_id(actor, task_id)
-    return case_id, locked_case(case_id)
+    return locked_case(_lookup_task_case_id(actor, task_id))
 
 
 def _display(user) -> str:
@@ -25,29 +24,42 @@ def _display(user) -> str:
 
 def task_claim(*, actor, task_id: int) -> CaseTask:
     """认领: take a task from the organisation's queue into one's own inbox."""
-    _, lock = _locked_task(actor, task_id)
+    lock = _locked_task(actor, task_id)
     with lock as case:
         task = CaseTask.objects.select_related("owner", "org").get(pk=task_id)
         if task.status != STATUS.NEW:
             who = _display(task.owner) if task.owner_id else _("他人")
             raise AlreadyHandled(_("该任务已被%(who)s认领或办理，请刷新待认领列表。") % {"who": who})
         if not task.role or not user_holds(actor, task.role, task.org):
-            raise NotPermitted(_("该任务须由%(org)s的%(role)s认领，您没有该身份。") % {
-                "org": task.org.name, "role": Role(task.role).label if task.role else _("培养人")})
+            raise NotPermitted(
+                _("该任务须由%(org)s的%(role)s认领，您没有该身份。")
+                % {"org": task.org.name, "role": Role(task.role).label if task.role else _("培养人")}
+            )
         task.owner = actor
         task.status = STATUS.ASSIGNED
         task.assigned = timezone.now()
         task.save(update_fields=["owner", "status", "assigned"])
-        audit_log(actor=actor, action=AuditAction.CLAIM, case=case, role=task.role, org=task.org, task=task,
-                  from_state=case.state, to_state=case.state, changes={"owner": actor.get_username()})
+        audit_log(
+            actor=actor,
+            action=AuditAction.CLAIM,
+            case=case,
+            role=task.role,
+            org=task.org,
+            task=task,
+            from_state=case.state,
+            to_state=case.state,
+            changes={"owner": actor.get_username()},
+        )
     return task
 
 
 def task_unclaim(*, actor, task_id: int) -> CaseTask:
     """放回: return a claimed task to the organisation's queue."""
-    _, lock = _locked_task(actor, task_id)
+    lock = _locked_task(actor, task_id)
     with lock as case:
         task = CaseTask.objects.select_related("owner", "org").get(pk=task_id)
+        if task.owner_id != actor.pk and not (task.role and user_holds(actor, task.role, task.org)):
+            raise NotPermitted(_("您不是该任务的承办人，不能放回。"))
         if task.status != STATUS.ASSIGNED or task.owner_id != actor.pk:
             raise AlreadyHandled(_("该任务不在您的待办中（可能已办理或已改派），请刷新页面。"))
         if not task.role:
@@ -56,14 +68,23 @@ def task_unclaim(*, actor, task_id: int) -> CaseTask:
         task.status = STATUS.NEW
         task.assigned = None
         task.save(update_fields=["owner", "status", "assigned"])
-        audit_log(actor=actor, action=AuditAction.UNCLAIM, case=case, role=task.role, org=task.org, task=task,
-                  from_state=case.state, to_state=case.state, changes={"owner": None})
+        audit_log(
+            actor=actor,
+            action=AuditAction.UNCLAIM,
+            case=case,
+            role=task.role,
+            org=task.org,
+            task=task,
+            from_state=case.state,
+            to_state=case.state,
+            changes={"owner": None},
+        )
     return task
 
 
 def task_reassign(*, actor, task_id: int, to_user_id: int, reason: str = "") -> CaseTask:
     """转办: a supervisor (a role at a higher organisation) hands the task to another holder."""
-    _, lock = _locked_task(actor, task_id)
+    lock = _locked_task(actor, task_id)
     with lock as case:
         task = CaseTask.objects.select_related("owner", "org").get(pk=task_id)
         if task.status not in (STATUS.NEW, STATUS.ASSIGNED):
@@ -76,14 +97,24 @@ def task_reassign(*, actor, task_id: int, to_user_id: int, reason: str = "") -> 
         target = get_user_model().objects.filter(pk=to_user_id).first()
         if target is None or not user_holds(target, task.role, task.org):
             raise GuardError(
-                _("改派对象须是%(org)s的%(role)s，请从列表中选择。") % {"org": task.org.name, "role": Role(task.role).label}
+                _("改派对象须是%(org)s的%(role)s，请从列表中选择。")
+                % {"org": task.org.name, "role": Role(task.role).label}
             )
         before = task.owner.get_username() if task.owner_id else None
         task.owner = target
         task.status = STATUS.ASSIGNED
         task.assigned = timezone.now()
         task.save(update_fields=["owner", "status", "assigned"])
-        audit_log(actor=actor, action=AuditAction.REASSIGN, case=case, role=supervisor.role, org=supervisor.org,
-                  task=task, from_state=case.state, to_state=case.state, reason=(reason or "").strip(),
-                  changes={"owner": [before, target.get_username()]})
+        audit_log(
+            actor=actor,
+            action=AuditAction.REASSIGN,
+            case=case,
+            role=supervisor.role,
+            org=supervisor.org,
+            task=task,
+            from_state=case.state,
+            to_state=case.state,
+            reason=(reason or "").strip(),
+            changes={"owner": [before, target.get_username()]},
+        )
     return task

@@ -8,7 +8,17 @@ from ..models import AuditAction, Case, Role, Teacher
 from ..selectors import teachers_for_user, user_holds_over
 from .audit import audit_log
 
-EDITABLE_FIELDS = ("name", "sex", "birth_date", "subject", "position", "party_status", "titles", "is_backbone", "honours")
+EDITABLE_FIELDS = (
+    "name",
+    "sex",
+    "birth_date",
+    "subject",
+    "position",
+    "party_status",
+    "titles",
+    "is_backbone",
+    "honours",
+)
 
 
 def teacher_update(*, actor, teacher_id: int, reason: str = "", **values) -> Teacher:
@@ -32,9 +42,17 @@ def teacher_update(*, actor, teacher_id: int, reason: str = "", **values) -> Tea
         teacher.save()
         cases = list(Case.objects.filter(teacher=teacher)) or [None]
         for case in cases:
-            audit_log(actor=actor, action=AuditAction.EDIT, case=case, role=Role.OFFICER, org=assignment.org,
-                      from_state=case.state if case else "", to_state=case.state if case else "",
-                      reason=reason, changes={"teacher": teacher.name, **changes})
+            audit_log(
+                actor=actor,
+                action=AuditAction.EDIT,
+                case=case,
+                role=Role.OFFICER,
+                org=assignment.org,
+                from_state=case.state if case else "",
+                to_state=case.state if case else "",
+                reason=reason,
+                changes={"teacher": teacher.name, **changes},
+            )
     return teacher
 
 
@@ -59,6 +77,14 @@ def teacher_record_admin_edit(*, actor, teacher: Teacher, before: dict, reason: 
                     org=teacher.org, scope_path=teacher.org.path, unit_id=teacher.org.unit_id
                 )
     for case in cases or [None]:
-        audit_log(actor=actor, action=AuditAction.EDIT, case=case, role="admin", org=None,
-                  from_state=case.state if case else "", to_state=case.state if case else "",
-                  reason=reason, changes={"teacher": teacher.name, **changes})
+        audit_log(
+            actor=actor,
+            action=AuditAction.EDIT,
+            case=case,
+            role="admin",
+            org=None,
+            from_state=case.state if case else "",
+            to_state=case.state if case else "",
+            reason=reason,
+            changes={"teacher": teacher.name, **changes},
+        )

@@ -37,6 +37,11 @@ class Command(BaseCommand):
             }
             for e in case_events(case)
         ]
-        payload = {"case_id": case.pk, "teacher": case.teacher.name, "kind": case.kind, "state": case.state,
-                   "events": events}
+        payload = {
+            "case_id": case.pk,
+            "teacher": case.teacher.name,
+            "kind": case.kind,
+            "state": case.state,
+            "events": events,
+        }
         self.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2))
