@@ -113,7 +113,9 @@ def _case_action(service, *, required_reason: bool, message: str, managers_only:
     return view
 
 
-case_withdraw = _case_action(case_services.case_withdraw, required_reason=False, managers_only=False, message=_("已撤回，案例回到上一步。"))
+case_withdraw = _case_action(
+    case_services.case_withdraw, required_reason=False, managers_only=False, message=_("已撤回，案例回到上一步。")
+)
 case_pause = _case_action(case_services.case_pause, required_reason=True, message=_("已暂停，待办已收回。"))
 case_resume = _case_action(
     case_services.case_resume, required_reason=False, message=_("已恢复，案例回到暂停前的阶段。")

@@ -22,7 +22,7 @@ def forwards(apps, schema_editor):
     vendor = schema_editor.connection.vendor
     for table in TABLES:
         if vendor == "postgresql":
-            schema_editor.execute(PG_FUNCTION)
+            schema_editor.execute(PG_FUNCTION, params=None)
             schema_editor.execute(
                 f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
                 f"FOR EACH ROW EXECUTE FUNCTION shuangpei_append_only();"

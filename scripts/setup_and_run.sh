@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# 安装依赖、建库、生成演示数据并在 http://127.0.0.1:8000 启动。
+# Install the dependencies, migrate, seed the demo data and start the development server.
+#
+#   bash scripts/setup_and_run.sh                 # everything, then runserver 0.0.0.0:8000
+#   bash scripts/setup_and_run.sh --install-only  # venv, packages, messages, migrate; no seed, no server
+#
+# Works on a fresh Debian machine as root with Python 3.11 at python3. Uses SQLite
+# (db.sqlite3, or $SQLITE_PATH) unless DATABASE_URL is set.
+# scripts/test.sh sources this file for its install helpers.
+
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+PYTHON="${PYTHON:-python3}"
+_APT_UPDATED=0
+
+log() { printf '\n==> %s\n' "$*"; }
+
+as_root() {
+    if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+apt_install() {
+    if [ "$_APT_UPDATED" -eq 0 ]; then
+        as_root apt-get update
+        _APT_UPDATED=1
+    fi
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$@"
+}
+
+ensure_venv() {
+    cd "$ROOT"
+    if [ ! -x .venv/bin/python ]; then
+        if ! "$PYTHON" -c 'import ensurepip, venv' 2>/dev/null; then
+            log "python3-venv is missing: installing it"
+            apt_install python3-venv
+        fi
+        log "Creating .venv with $("$PYTHON" --version 2>&1)"
+        "$PYTHON" -m venv .venv
+    fi
+    # Reinstall only when pyproject.toml changed since the last successful install.
+    local want stamp=.venv/.shuangpei-installed
+    want="$(sha256sum pyproject.toml | cut -d' ' -f1)"
+    if [ "$(cat "$stamp" 2>/dev/null || true)" != "$want" ]; then
+        log "Installing the project and its dev dependencies (pip install -e .[dev])"
+        .venv/bin/python -m pip install -e '.[dev]'
+        echo "$want" >"$stamp"
+    fi
+}
+
+has_po_files() {
+    [ -d "$ROOT/locale" ] && [ -n "$(find "$ROOT/locale" -name '*.po' -print -quit)" ]
+}
+
+compile_messages() {
+    cd "$ROOT"
+    if has_po_files; then
+        if ! command -v msgfmt >/dev/null 2>&1; then
+            log "msgfmt is missing: installing gettext"
+            apt_install gettext
+        fi
+        log "Compiling translations"
+        .venv/bin/python manage.py compilemessages --ignore=.venv -v 0
+    fi
+}
+
+install_all() {
+    ensure_venv
+    compile_messages
+    log "Migrating the database"
+    .venv/bin/python manage.py migrate --noinput
+}
+
+main() {
+    local install_only=0
+    for arg in "$@"; do
+        case "$arg" in
+            --install-only) install_only=1 ;;
+            -h|--help) sed -n '2,10p' "${BASH_SOURCE[0]}"; return 0 ;;
+            *) echo "unknown option: $arg" >&2; return 2 ;;
+        esac
+    done
+    install_all
+    if [ "$install_only" -eq 1 ]; then
+        return 0
+    fi
+    log "Seeding the demo data (runs once; later runs only print the accounts)"
+    .venv/bin/python manage.py seed_demo
+    log "Starting the development server: http://127.0.0.1:8000/  (Ctrl-C to stop)"
+    # The development server serves static files only with DEBUG on; allow any host name
+    # since it listens on every interface. Both can be overridden from the environment.
+    export DEBUG="${DEBUG:-true}" ALLOWED_HOSTS="${ALLOWED_HOSTS:-*}"
+    exec .venv/bin/python manage.py runserver 0.0.0.0:8000
+}
+
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+    main "$@"
+fi

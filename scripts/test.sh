@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# 运行全部测试（SQLite；设置 DATABASE_URL 则用 PostgreSQL）。
+# Run the test suite: on SQLite by default, or against DATABASE_URL when it is set
+# (pytest-django creates and drops the test_<name> database itself).
+#
+#   bash scripts/test.sh                          # all tests on SQLite
+#   bash scripts/test.sh tests/test_seed_demo.py  # any pytest arguments
+#   DATABASE_URL=postgres://postgres@127.0.0.1:5432/shuangpei bash scripts/test.sh
+#
+# Installs what the tests need first: the .venv and its packages, and from Debian
+# Chromium (browser tests), Noto CJK fonts and gettext when Chromium is missing.
+
+set -euo pipefail
+
+# shellcheck source=scripts/setup_and_run.sh
+source "$(dirname "${BASH_SOURCE[0]}")/setup_and_run.sh"
+
+if [ ! -x /usr/bin/chromium ]; then
+    log "Chromium is missing: installing chromium, fonts-noto-cjk and gettext"
+    apt_install chromium fonts-noto-cjk gettext
+fi
+
+ensure_venv
+compile_messages
+
+cd "$ROOT"
+if [ -n "${DATABASE_URL:-}" ]; then
+    log "Running the tests against the database at ${DATABASE_URL##*@}"
+else
+    log "Running the tests on SQLite"
+fi
+exec .venv/bin/pytest "$@"
