@@ -10,6 +10,16 @@ from .organisations import Organisation
 from .people import Role
 
 
+TASK_STATUS_LABELS = {
+    "NEW": _("待认领"),
+    "ASSIGNED": _("办理中"),
+    "STARTED": _("办理中"),
+    "DONE": _("已办理"),
+    "CANCELED": _("已撤销"),
+    "ERROR": _("出错"),
+}
+
+
 class CaseProcess(AbstractProcess):
     case = models.OneToOneField(Case, verbose_name=_("培养案例"), on_delete=models.PROTECT, related_name="process")
 
@@ -52,6 +62,11 @@ class CaseTask(AbstractTask):
         if process is not None:
             self.case_id = process.case_id
         super().save(*args, **kwargs)
+
+    @property
+    def status_label(self) -> str:
+        """viewflow's zh_Hans catalogue leaves task statuses untranslated; say them in Chinese."""
+        return TASK_STATUS_LABELS.get(self.status, self.status)
 
     @property
     def is_overdue(self) -> bool:

@@ -131,7 +131,7 @@ def task_check_actor(actor, task: CaseTask) -> None:
     if task.status not in OPEN_TASK_STATUSES:
         raise AlreadyHandled(
             _("该任务已被处理（%(status)s），无需重复操作。请返回待办列表刷新。")
-            % {"status": task.get_status_display()}
+            % {"status": task.status_label}
         )
     if task.owner_id != actor.pk and not (task.role and user_holds(actor, task.role, task.org)):
         if not task.role:
