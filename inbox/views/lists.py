@@ -171,7 +171,7 @@ class CaseListView(ListModelView):
     trainee.short_description = _("培养对象")
 
     def kind_label(self, case):
-        return case.get_kind_display()
+        return _("类别%(kind)s") % {"kind": case.kind}
 
     kind_label.short_description = _("类别")
 
