@@ -1,5 +1,6 @@
 """Every read a view, report or command needs, scoped to the user's subtree first."""
 
+from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from viewflow.workflow.status import STATUS
@@ -136,6 +137,21 @@ def task_for_user(user, task_id) -> CaseTask:
     if task is None:
         raise NotInScope("未找到该任务，或它不在您的管辖范围内。")
     return task
+
+
+class TaskPaginator(Paginator):
+    """Sort and cut the page on the task table alone, then join only the page's rows.
+
+    Joining thousands of queued tasks to their case, teacher and unit before the
+    ORDER BY … LIMIT is what made a busy queue slow (bench/inbox.py, docs/performance.md).
+    """
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        ids = list(self.object_list.values_list("pk", flat=True)[bottom : bottom + self.per_page])
+        rows = CaseTask.objects.select_related(*TASK_RELATED).in_bulk(ids)
+        return self._get_page([rows[i] for i in ids if i in rows], number, self)
 
 
 def filter_tasks(qs: QuerySet[CaseTask], *, kind="", unit="", stage="", overdue="", q="") -> QuerySet[CaseTask]:

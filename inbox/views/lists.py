@@ -1,6 +1,5 @@
 """我的待办 / 待认领 / 已办 / 案例: lists on viewflow's ListModelView."""
 
-from django.core.paginator import Paginator
 from django.middleware.csrf import get_token
 from django.urls import reverse
 from django.utils import timezone
@@ -20,21 +19,6 @@ def _filter_query(request) -> str:
     return params.urlencode() + "&" if params else ""
 
 
-class IdsFirstPaginator(Paginator):
-    """Sort and cut the page on the task table alone, then join the page's rows.
-
-    Joining thousands of queued tasks to their case, teacher and unit before the
-    ORDER BY … LIMIT costs most of the inbox's time on a busy queue (bench/inbox.py).
-    """
-
-    def page(self, number):
-        number = self.validate_number(number)
-        bottom = (number - 1) * self.per_page
-        ids = list(self.object_list.values_list("pk", flat=True)[bottom : bottom + self.per_page])
-        rows = CaseTask.objects.select_related(*selectors.TASK_RELATED).in_bulk(ids)
-        return self._get_page([rows[i] for i in ids if i in rows], number, self)
-
-
 class TaskListView(ListModelView):
     model = CaseTask
     filterset_class = TaskFilter
@@ -42,7 +26,7 @@ class TaskListView(ListModelView):
     object_link_columns = ("task_title",)
     ordering = ("due_at", "id")
     template_name = "inbox/task_list.html"
-    paginator_class = IdsFirstPaginator
+    paginator_class = selectors.TaskPaginator
     title = ""
     selector = None
 

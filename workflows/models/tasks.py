@@ -9,7 +9,6 @@ from .cases import Case, CaseState
 from .organisations import Organisation
 from .people import Role
 
-
 TASK_STATUS_LABELS = {
     "NEW": _("待认领"),
     "ASSIGNED": _("办理中"),
