@@ -55,3 +55,21 @@ def test_admin_edit_of_a_teacher_is_audited_and_a_transfer_moves_the_open_case(w
     assert event.actor == admin and event.role == "admin"
     assert Case.objects.get(pk=case.pk).registered_by == w.officer
     assert open_tasks(case)
+
+
+def test_officer_data_edit_is_traced_on_each_case_and_outsiders_are_refused(world):
+    import pytest
+
+    from workflows.errors import NotInScope
+    from workflows.services.teachers import teacher_update
+
+    w = world
+    case = svc.case_register(actor=w.officer, teacher_id=w.candidate1.pk, kind="1")
+    teacher_update(actor=w.officer, teacher_id=w.candidate1.pk, reason="入党", party_status="probationary")
+    event = AuditEvent.objects.get(case=case, action="edit")
+    assert event.changes["party_status"] == ["masses", "probationary"] and event.reason == "入党"
+    before = AuditEvent.objects.count()
+    with pytest.raises(NotInScope):
+        teacher_update(actor=w.other_officer, teacher_id=w.candidate1.pk, name="改名")
+    w.candidate1.refresh_from_db()
+    assert w.candidate1.name == "王骨干" and AuditEvent.objects.count() == before
