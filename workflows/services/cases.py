@@ -28,7 +28,7 @@ from ..models import (
     Role,
     Teacher,
 )
-from ..models.cases import ONE_STEP_BACK
+from ..models.cases import ACTIVE_STATES, ONE_STEP_BACK
 from ..selectors import cases_for_user, teachers_for_user, user_holds, user_holds_over
 from .audit import audit_log
 from .locking import locked_case
@@ -130,8 +130,7 @@ def task_check_actor(actor, task: CaseTask) -> None:
     """
     if task.status not in OPEN_TASK_STATUSES:
         raise AlreadyHandled(
-            _("该任务已被处理（%(status)s），无需重复操作。请返回待办列表刷新。")
-            % {"status": task.status_label}
+            _("该任务已被处理（%(status)s），无需重复操作。请返回待办列表刷新。") % {"status": task.status_label}
         )
     if task.owner_id != actor.pk and not (task.role and user_holds(actor, task.role, task.org)):
         if not task.role:
@@ -472,18 +471,7 @@ def case_pause(*, actor, case_id: int, reason: str) -> Case:
     reason = _require_reason(reason, _("暂停"))
 
     def transition(case):
-        _guard_state(
-            case,
-            (
-                CaseState.REGISTERED,
-                CaseState.PAIRED,
-                CaseState.TRAINING,
-                CaseState.BRANCH_REVIEW,
-                CaseState.UNIT_REVIEW,
-                CaseState.CITY_FILING,
-            ),
-            _("案例当前处于“%(state)s”，不能暂停。"),
-        )
+        _guard_state(case, ACTIVE_STATES, _("案例当前处于“%(state)s”，不能暂停。"))
         case.pause()
 
     return _managed(actor, case_id, action=AuditAction.PAUSE, reason=reason, transition=transition)
@@ -504,19 +492,7 @@ def case_exit(*, actor, case_id: int, reason: str) -> Case:
     reason = _require_reason(reason, _("退出"))
 
     def transition(case):
-        _guard_state(
-            case,
-            (
-                CaseState.REGISTERED,
-                CaseState.PAIRED,
-                CaseState.TRAINING,
-                CaseState.BRANCH_REVIEW,
-                CaseState.UNIT_REVIEW,
-                CaseState.CITY_FILING,
-                CaseState.PAUSED,
-            ),
-            _("案例已经“%(state)s”，不能再退出。"),
-        )
+        _guard_state(case, (*ACTIVE_STATES, CaseState.PAUSED), _("案例已经“%(state)s”，不能再退出。"))
         case.exit()
 
     return _managed(actor, case_id, action=AuditAction.EXIT, reason=reason, transition=transition)

@@ -22,6 +22,27 @@ def _display(user) -> str:
     return user.get_full_name() or user.get_username()
 
 
+def _set_owner(task: CaseTask, owner, *, case, by, action: str, role: str, org, reason: str = "") -> None:
+    """Give the task to ``owner`` (None: back to the queue) and trace who did it."""
+    before = task.owner.get_username() if task.owner_id else None
+    task.owner = owner
+    task.status = STATUS.ASSIGNED if owner is not None else STATUS.NEW
+    task.assigned = timezone.now() if owner is not None else None
+    task.save(update_fields=["owner", "status", "assigned"])
+    audit_log(
+        actor=by,
+        action=action,
+        case=case,
+        role=role,
+        org=org,
+        task=task,
+        from_state=case.state,
+        to_state=case.state,
+        reason=reason,
+        changes={"owner": [before, owner.get_username() if owner else None]},
+    )
+
+
 def task_claim(*, actor, task_id: int) -> CaseTask:
     """认领: take a task from the organisation's queue into one's own inbox."""
     lock = _locked_task(actor, task_id)
@@ -35,21 +56,7 @@ def task_claim(*, actor, task_id: int) -> CaseTask:
                 _("该任务须由%(org)s的%(role)s认领，您没有该身份。")
                 % {"org": task.org.name, "role": Role(task.role).label if task.role else _("培养人")}
             )
-        task.owner = actor
-        task.status = STATUS.ASSIGNED
-        task.assigned = timezone.now()
-        task.save(update_fields=["owner", "status", "assigned"])
-        audit_log(
-            actor=actor,
-            action=AuditAction.CLAIM,
-            case=case,
-            role=task.role,
-            org=task.org,
-            task=task,
-            from_state=case.state,
-            to_state=case.state,
-            changes={"owner": actor.get_username()},
-        )
+        _set_owner(task, actor, case=case, by=actor, action=AuditAction.CLAIM, role=task.role, org=task.org)
     return task
 
 
@@ -64,21 +71,7 @@ def task_unclaim(*, actor, task_id: int) -> CaseTask:
             raise AlreadyHandled(_("该任务不在您的待办中（可能已办理或已改派），请刷新页面。"))
         if not task.role:
             raise GuardError(_("结对确认任务是指定给您本人的，不能放回；如不能承担，请选择“谢绝结对”并说明理由。"))
-        task.owner = None
-        task.status = STATUS.NEW
-        task.assigned = None
-        task.save(update_fields=["owner", "status", "assigned"])
-        audit_log(
-            actor=actor,
-            action=AuditAction.UNCLAIM,
-            case=case,
-            role=task.role,
-            org=task.org,
-            task=task,
-            from_state=case.state,
-            to_state=case.state,
-            changes={"owner": None},
-        )
+        _set_owner(task, None, case=case, by=actor, action=AuditAction.UNCLAIM, role=task.role, org=task.org)
     return task
 
 
@@ -100,21 +93,14 @@ def task_reassign(*, actor, task_id: int, to_user_id: int, reason: str = "") -> 
                 _("改派对象须是%(org)s的%(role)s，请从列表中选择。")
                 % {"org": task.org.name, "role": Role(task.role).label}
             )
-        before = task.owner.get_username() if task.owner_id else None
-        task.owner = target
-        task.status = STATUS.ASSIGNED
-        task.assigned = timezone.now()
-        task.save(update_fields=["owner", "status", "assigned"])
-        audit_log(
-            actor=actor,
-            action=AuditAction.REASSIGN,
+        _set_owner(
+            task,
+            target,
             case=case,
+            by=actor,
+            action=AuditAction.REASSIGN,
             role=supervisor.role,
             org=supervisor.org,
-            task=task,
-            from_state=case.state,
-            to_state=case.state,
             reason=(reason or "").strip(),
-            changes={"owner": [before, target.get_username()]},
         )
     return task
