@@ -182,7 +182,7 @@ def _claim_if_queued(actor, task: CaseTask, case: Case):
             task=task,
             from_state=case.state,
             to_state=case.state,
-            changes={"owner": actor.get_username(), "auto": True},
+            changes={"owner": [None, actor.get_username()], "auto": True},
         )
         task.assigned = timezone.now()
         activation.assign(actor)
