@@ -45,6 +45,7 @@ class RegisterCaseForm(forms.Form):
 
 class PairForm(forms.Form):
     mentors = forms.TypedMultipleChoiceField(
+        widget=forms.CheckboxSelectMultiple,
         label=_("培养人（1–2名）"),
         coerce=int,
         error_messages={"required": _("请至少指定一名培养人。"), "invalid_choice": _("所选培养人不在可选范围内。")},

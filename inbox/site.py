@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from viewflow.urls import Application, Site
 
 from workflows import selectors
+from workflows.models import OrgKind, Role
 
 from .views import annex2, cases, lists, tasks
 
@@ -44,9 +45,13 @@ class InboxApp(Application):
     def get_context_data(self, request):
         if not request.user.is_authenticated:
             return {}
+        assignments = selectors.user_assignments(request.user)
         return {
             "inbox_count": selectors.inbox_for_user(request.user).count(),
             "queue_count": selectors.queue_for_user(request.user).count(),
+            # Only show the menu entries that lead somewhere for this user.
+            "can_register": any(a.role == Role.OFFICER for a in assignments),
+            "can_annex2": any(a.org.kind in (OrgKind.CITY, OrgKind.COUNTY, OrgKind.DIRECT) for a in assignments),
         }
 
 

@@ -88,10 +88,11 @@ main() {
     log "Seeding the demo data (runs once; later runs only print the accounts)"
     .venv/bin/python manage.py seed_demo
     log "Starting the development server: http://127.0.0.1:8000/  (Ctrl-C to stop)"
-    # The development server serves static files only with DEBUG on; allow any host name
-    # since it listens on every interface. Both can be overridden from the environment.
-    export DEBUG="${DEBUG:-true}" ALLOWED_HOSTS="${ALLOWED_HOSTS:-*}"
-    exec .venv/bin/python manage.py runserver 0.0.0.0:8000
+    # It listens on every interface, so any host name is allowed (override from the environment).
+    # --insecure serves viewflow's bundled static files with DEBUG off, so users see the
+    # app's own Chinese error pages rather than Django's debug pages.
+    export ALLOWED_HOSTS="${ALLOWED_HOSTS:-*}"
+    exec .venv/bin/python manage.py runserver --insecure 0.0.0.0:8000
 }
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then

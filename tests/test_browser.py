@@ -31,13 +31,13 @@ def demo_server(tmp_path_factory):
     """The demo exactly as a newcomer gets it: migrate, seed_demo, runserver on SQLite."""
     db_path = tmp_path_factory.mktemp("browser") / "demo.sqlite3"
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    env.update(SQLITE_PATH=str(db_path), DJANGO_SETTINGS_MODULE="project.settings", DEBUG="1")
+    env.update(SQLITE_PATH=str(db_path), DJANGO_SETTINGS_MODULE="project.settings", DEBUG="0")
     manage = [sys.executable, str(ROOT / "manage.py")]
     subprocess.run([*manage, "migrate", "-v0"], env=env, check=True, cwd=ROOT)
     subprocess.run([*manage, "seed_demo"], env=env, check=True, cwd=ROOT, capture_output=True)
     port = _free_port()
     server = subprocess.Popen(
-        [*manage, "runserver", f"127.0.0.1:{port}", "--noreload"],
+        [*manage, "runserver", "--insecure", f"127.0.0.1:{port}", "--noreload"],
         env=env,
         cwd=ROOT,
         stdout=subprocess.DEVNULL,

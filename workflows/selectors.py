@@ -1,6 +1,6 @@
 """Every read a view, report or command needs, scoped to the user's subtree first."""
 
-from django.core.paginator import Paginator
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from viewflow.workflow.status import STATUS
@@ -97,6 +97,19 @@ def case_events(case: Case) -> QuerySet[AuditEvent]:
     return AuditEvent.objects.filter(case=case).select_related("org").order_by("at", "id")
 
 
+def case_opinions(case: Case, limit: int = 5) -> list[AuditEvent]:
+    """The latest events that carry a reason (审核意见, 退回理由, 撤回说明…), newest first."""
+    return list(case_events(case).exclude(reason="").order_by("-at", "-id")[:limit])
+
+
+def last_return(case: Case) -> AuditEvent | None:
+    """The 退回 or 撤回 that brought the case to its current stage, if that is how it got here."""
+    for event in case_events(case).order_by("-at", "-id")[:50]:
+        if event.from_state != event.to_state:
+            return event if event.action in ("return", "withdraw") else None
+    return None
+
+
 # --- tasks -------------------------------------------------------------------------
 
 TASK_RELATED = ("case__teacher", "case__unit", "org", "owner")
@@ -139,7 +152,19 @@ def task_for_user(user, task_id) -> CaseTask:
     return task
 
 
-class TaskPaginator(Paginator):
+class ClampingPaginator(Paginator):
+    """A page number past the end (an old bookmark, items moved on) shows the last page."""
+
+    def validate_number(self, number):
+        try:
+            return super().validate_number(number)
+        except EmptyPage:
+            return max(self.num_pages, 1)
+        except PageNotAnInteger:
+            return 1
+
+
+class TaskPaginator(ClampingPaginator):
     """Sort and cut the page on the task table alone, then join only the page's rows.
 
     Joining thousands of queued tasks to their case, teacher and unit before the

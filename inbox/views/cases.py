@@ -9,7 +9,7 @@ from viewflow.workflow.status import STATUS
 
 from forms.cases import ReasonForm, RegisterCaseForm, RepairForm, RequiredReasonForm, first_error
 from workflows import selectors
-from workflows.errors import NotPermitted
+from workflows.errors import GuardError, NotPermitted
 from workflows.flows import OPEN_TASK_STATUSES
 from workflows.models import CaseState, MentorStatus, Role
 from workflows.models.cases import ONE_STEP_BACK
@@ -85,12 +85,25 @@ def case_register(request):
             return TemplateResponse(
                 request, "inbox/case_register.html", {"form": form, "error": first_error(form)}, status=400
             )
-        case = case_services.case_register(
-            actor=request.user,
-            teacher_id=form.cleaned_data["teacher"],
-            kind=form.cleaned_data["kind"],
-            note=form.cleaned_data["note"],
-        )
+        try:
+            case = case_services.case_register(
+                actor=request.user,
+                teacher_id=form.cleaned_data["teacher"],
+                kind=form.cleaned_data["kind"],
+                note=form.cleaned_data["note"],
+            )
+        except GuardError as error:
+            if error.status == 404:
+                raise
+            # Keep what was typed, and point at the open case a duplicate refers to.
+            existing = (
+                selectors.cases_for_user(request.user)
+                .filter(teacher_id=form.cleaned_data["teacher"], kind=form.cleaned_data["kind"])
+                .exclude(state__in=[CaseState.COMPLETED, CaseState.EXITED])
+                .first()
+            )
+            context = {"form": form, "error": error.message, "existing_case": existing}
+            return TemplateResponse(request, "inbox/case_register.html", context, status=error.status)
         return done(request, _("已登记造册，请在待办中为其指定培养人。"), reverse("inbox:case", args=[case.pk]))
     return TemplateResponse(request, "inbox/case_register.html", {"form": form})
 
@@ -107,7 +120,13 @@ def _case_action(service, *, required_reason: bool, message: str, managers_only:
         if not form.is_valid():
             context = _case_context(request, case, error=first_error(form))
             return TemplateResponse(request, "inbox/case_detail.html", context, status=400)
-        service(actor=request.user, case_id=case.pk, reason=form.cleaned_data.get("reason", ""))
+        try:
+            service(actor=request.user, case_id=case.pk, reason=form.cleaned_data.get("reason", ""))
+        except GuardError as error:
+            if error.status == 404:
+                raise
+            context = _case_context(request, case, error=error.message)
+            return TemplateResponse(request, "inbox/case_detail.html", context, status=error.status)
         return done(request, message, reverse("inbox:case", args=[case.pk]))
 
     return view

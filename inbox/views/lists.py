@@ -71,7 +71,7 @@ class TaskListView(ListModelView):
     def stage_label(self, task):
         return task.get_stage_display()
 
-    stage_label.short_description = _("阶段")
+    stage_label.short_description = _("办理时阶段")
 
     def org_label(self, task):
         return task.org.name if task.org_id else ""
@@ -135,6 +135,7 @@ class CaseListView(ListModelView):
     columns = ("trainee", "kind_label", "state_label", "org_label", "unit_label", "registered")
     object_link_columns = ("trainee",)
     template_name = "inbox/task_list.html"
+    paginator_class = selectors.ClampingPaginator
     search_fields = ("teacher__name",)
 
     def has_view_permission(self, user, obj=None):

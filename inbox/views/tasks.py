@@ -1,6 +1,7 @@
 """A task's page and the actions taken on it."""
 
 from django.contrib.auth.decorators import login_required
+from django.db.models import Exists, OuterRef
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -10,16 +11,21 @@ from forms.cases import FileForm, PairForm, ReasonForm, ReassignForm, RequiredRe
 from workflows import selectors
 from workflows.errors import GuardError
 from workflows.flows import OPEN_TASK_STATUSES, CaseFlow
-from workflows.models import CaseKind, PartyStatus
+from workflows.models import CaseKind, CaseMentor, MentorStatus, PartyStatus
 from workflows.models.people import ACTING_ROLES
 from workflows.services import cases as case_services
 from workflows.services import tasks as task_services
 
-from .common import done, error_page, guarded, post_only
+from .common import done, guarded, post_only
 
 
 def _mentor_candidates(user, case):
-    teachers = selectors.teachers_for_user(user).select_related("org").exclude(pk=case.teacher_id)
+    current = CaseMentor.objects.filter(
+        case=case, teacher=OuterRef("pk"), status__in=[MentorStatus.PENDING, MentorStatus.ACCEPTED]
+    )
+    teachers = (
+        selectors.teachers_for_user(user).select_related("org").exclude(pk=case.teacher_id).exclude(Exists(current))
+    )
     if case.kind == CaseKind.CULTIVATE_MEMBER:
         teachers = teachers.filter(party_status=PartyStatus.FULL)
     else:
@@ -43,6 +49,8 @@ def _task_context(request, task, **forms):
         "can_claim": task.status == STATUS.NEW and task.role and selectors.user_holds(user, task.role, task.org),
         "can_unclaim": task.status == STATUS.ASSIGNED and task.owner_id == user.pk and bool(task.role),
         "mentors": selectors.mentors_of_case(task.case),
+        "opinions": selectors.case_opinions(task.case),
+        "returned": selectors.last_return(task.case) if is_open else None,
         **forms,
     }
     if can_act and task.flow_task == CaseFlow.pair and "pair_form" not in forms:
@@ -61,11 +69,12 @@ def task_detail(request, task_id: int):
     return TemplateResponse(request, "inbox/task_detail.html", _task_context(request, task))
 
 
-def _form_error(request, task_id, message, **forms):
+def _form_error(request, task_id, message, status=400, **forms):
+    """Show the task page again, with the message and the user's input kept."""
     task = selectors.task_for_user(request.user, task_id)
     context = _task_context(request, task, **forms)
     context["error"] = message
-    return TemplateResponse(request, "inbox/task_detail.html", context, status=400)
+    return TemplateResponse(request, "inbox/task_detail.html", context, status=status)
 
 
 @login_required
@@ -73,9 +82,16 @@ def _form_error(request, task_id, message, **forms):
 @guarded
 def task_act(request, task_id: int):
     """One endpoint for every decision on a task; ``action`` names it."""
+    task = selectors.task_for_user(request.user, task_id)
+    try:
+        return _act(request, task, request.POST.get("action", ""))
+    except GuardError as error:
+        return _form_error(request, task_id, error.message, status=error.status)
+
+
+def _act(request, task, action):
     user = request.user
-    action = request.POST.get("action", "")
-    task = selectors.task_for_user(user, task_id)
+    task_id = task.pk
     case_services.task_check_actor(user, task)
     case_url = reverse("inbox:case", args=[task.case_id])
     if action == "pair":
@@ -89,12 +105,12 @@ def task_act(request, task_id: int):
         return done(request, _("已接受结对。"), case_url)
     if action == "submit":
         case_services.case_submit(actor=user, task_id=task_id)
-        return done(request, _("已提交支部审核。"), reverse("inbox:inbox"))
+        return done(request, _("已提交支部审核。对方认领前，可在本页“撤回我的提交”。"), case_url)
     if action == "approve":
         form = ReasonForm(request.POST)
         form.is_valid()
         case_services.case_approve(actor=user, task_id=task_id, reason=form.cleaned_data.get("reason", ""))
-        return done(request, _("审核通过，已报上一级。"), reverse("inbox:inbox"))
+        return done(request, _("审核通过，已报上一级。对方认领前，可在本页“撤回我的提交”。"), case_url)
     if action == "file":
         form = FileForm(request.POST)
         if not form.is_valid():
@@ -109,7 +125,7 @@ def task_act(request, task_id: int):
         service(actor=user, task_id=task_id, reason=form.cleaned_data["reason"])
         message = _("已退回上一步。") if action == "return" else _("已谢绝结对，党务干部将重新安排。")
         return done(request, message, reverse("inbox:inbox"))
-    return error_page(request, GuardError(_("未知的操作，请返回任务页面重新选择。")))
+    raise GuardError(_("未知的操作，请在下方重新选择。"))
 
 
 @login_required

@@ -27,8 +27,34 @@ class AuditAction(models.TextChoices):
     RESUME = "resume", _("恢复")
     CLAIM = "claim", _("认领")
     UNCLAIM = "unclaim", _("放回待认领")
-    REASSIGN = "reassign", _("转办")
+    REASSIGN = "reassign", _("改派")
     EDIT = "edit", _("修改资料")
+
+
+CHANGE_LABELS = {
+    "owner": _("承办人"),
+    "teacher": _("教师"),
+    "kind": _("类别"),
+    "note": _("备注"),
+    "mentors": _("培养人"),
+    "mentor": _("培养人"),
+    "released": _("解除的培养人"),
+    "left": _("离任培养人"),
+    "annex2": _("附件2汇总行"),
+    "unit": _("单位"),
+    "name": _("姓名"),
+    "birth_month": _("出生年月"),
+    "year": _("完成年度"),
+    "sex": _("性别"),
+    "birth_date": _("出生日期"),
+    "subject": _("任教学科"),
+    "position": _("职务"),
+    "party_status": _("政治面貌"),
+    "titles": _("职称"),
+    "is_backbone": _("骨干教师"),
+    "honours": _("荣誉"),
+    "org_id": _("所在组织"),
+}
 
 
 class AuditEvent(models.Model):
@@ -87,9 +113,23 @@ class AuditEvent(models.Model):
 
     @property
     def changes_text(self) -> str:
-        import json
-
-        return json.dumps(self.changes, ensure_ascii=False) if self.changes else ""
+        """The changed data in words: 「承办人：— → school_officer；培养人：张建国、陈丽华」."""
+        parts = []
+        for key, value in (self.changes or {}).items():
+            if key in ("auto", "hand_back"):
+                parts.append(str(_("办理时自动认领") if key == "auto" else _("退回或撤回后交回原办理人")))
+                continue
+            label = CHANGE_LABELS.get(key, key)
+            if isinstance(value, list) and len(value) == 2 and key not in ("mentors", "released"):
+                parts.append(f"{label}：{value[0] or '—'} → {value[1] or '—'}")
+            elif isinstance(value, list):
+                parts.append(f"{label}：{'、'.join(map(str, value)) or '—'}")
+            elif isinstance(value, dict):
+                inner = "，".join(f"{CHANGE_LABELS.get(k, k)} {v}" for k, v in value.items())
+                parts.append(f"{label}：{inner}")
+            else:
+                parts.append(f"{label}：{value if value not in (None, '') else '—'}")
+        return "；".join(parts)
 
     @property
     def role_label(self) -> str:

@@ -195,7 +195,36 @@ def _finish(activation) -> None:
     activation.execute()
 
 
-def _transition(actor, task_id: int, nodes, *, action: str, reason: str = "", perform, changes=None):
+def _hand_back(actor, case: Case) -> None:
+    """退回/撤回: the reopened step goes straight to whoever handled it last time, if they still can."""
+    reopened = CaseTask.objects.filter(case=case, flow_task_type="HUMAN", status=STATUS.NEW).select_related("org")
+    for task in reopened:
+        previous = (
+            CaseTask.objects.filter(case=case, flow_task=task.flow_task, status=STATUS.DONE, owner__isnull=False)
+            .select_related("owner")
+            .order_by("-finished", "-id")
+            .first()
+        )
+        if previous is None or not task.role or not user_holds(previous.owner, task.role, task.org):
+            continue
+        task.owner = previous.owner
+        task.status = STATUS.ASSIGNED
+        task.assigned = timezone.now()
+        task.save(update_fields=["owner", "status", "assigned"])
+        audit_log(
+            actor=actor,
+            action=AuditAction.REASSIGN,
+            case=case,
+            role=task.role,
+            org=task.org,
+            task=task,
+            from_state=case.state,
+            to_state=case.state,
+            changes={"owner": [None, previous.owner.get_username()], "hand_back": True},
+        )
+
+
+def _transition(actor, task_id: int, nodes, *, action: str, reason: str = "", perform, changes=None, hand_back=False):
     case_id = _lookup_task_case_id(actor, task_id)
     with locked_case(case_id) as case:
         task = _open_task(actor, task_id, case)
@@ -218,6 +247,8 @@ def _transition(actor, task_id: int, nodes, *, action: str, reason: str = "", pe
             changes={**(changes or {}), **extra},
         )
         _finish(activation)
+        if hand_back:
+            _hand_back(actor, case)
     return case
 
 
@@ -383,6 +414,7 @@ def case_return(*, actor, task_id: int, reason: str) -> Case:
         action=AuditAction.RETURN,
         reason=reason,
         perform=lambda case, task: case.step_back(),
+        hand_back=True,
     )
 
 
@@ -433,10 +465,7 @@ def case_withdraw(*, actor, case_id: int, reason: str = "") -> Case:
             reason=(reason or "").strip(),
         )
         reroute(case)
-        # The withdrawn step lands straight back in the submitter's own inbox.
-        CaseTask.objects.filter(case=case, flow_task_type="HUMAN", status=STATUS.NEW).update(
-            owner=actor, status=STATUS.ASSIGNED, assigned=timezone.now()
-        )
+        _hand_back(actor, case)
     return case
 
 

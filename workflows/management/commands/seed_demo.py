@@ -69,20 +69,25 @@ UNITS = [
 
 # Two schools per county bureau, each with its party branches.
 COUNTY_SCHOOLS = {
-    "安化县教体局": [("安化县第一中学", ["安化一中第一党支部", "安化一中第二党支部"]),
-                ("安化县东坪镇中学", ["东坪镇中学党支部"])],
-    "桃江县教育局": [("桃江县第一中学", ["桃江一中教工党支部"]),
-                ("桃江县桃花江实验小学", ["桃花江实验小学党支部"])],
-    "资阳区教育局": [("资阳区第一中学", ["资阳一中党支部"]),
-                ("资阳区长春镇中学", ["长春镇中学党支部"])],
-    "赫山区教育局": [("赫山区第一中学", ["赫山一中第一党支部", "赫山一中第二党支部"]),
-                ("赫山区实验小学", ["赫山区实验小学党支部"])],
-    "沅江市教育局": [("沅江市第一中学", ["沅江一中第一党支部", "沅江一中第二党支部"]),
-                ("沅江市琼湖中学", ["琼湖中学党支部"])],
-    "南县教育局": [("南县第一中学", ["南县一中党支部"]),
-               ("南县城西学校", ["城西学校党支部"])],
-    "大通湖区教育和卫生健康局": [("大通湖区第一中学", ["大通湖一中党支部"]),
-                     ("大通湖区河坝镇中学", ["河坝镇中学党支部"])],
+    "安化县教体局": [
+        ("安化县第一中学", ["安化一中第一党支部", "安化一中第二党支部"]),
+        ("安化县东坪镇中学", ["东坪镇中学党支部"]),
+    ],
+    "桃江县教育局": [("桃江县第一中学", ["桃江一中教工党支部"]), ("桃江县桃花江实验小学", ["桃花江实验小学党支部"])],
+    "资阳区教育局": [("资阳区第一中学", ["资阳一中党支部"]), ("资阳区长春镇中学", ["长春镇中学党支部"])],
+    "赫山区教育局": [
+        ("赫山区第一中学", ["赫山一中第一党支部", "赫山一中第二党支部"]),
+        ("赫山区实验小学", ["赫山区实验小学党支部"]),
+    ],
+    "沅江市教育局": [
+        ("沅江市第一中学", ["沅江一中第一党支部", "沅江一中第二党支部"]),
+        ("沅江市琼湖中学", ["琼湖中学党支部"]),
+    ],
+    "南县教育局": [("南县第一中学", ["南县一中党支部"]), ("南县城西学校", ["城西学校党支部"])],
+    "大通湖区教育和卫生健康局": [
+        ("大通湖区第一中学", ["大通湖一中党支部"]),
+        ("大通湖区河坝镇中学", ["河坝镇中学党支部"]),
+    ],
 }
 
 # A direct unit is itself the school level; a few of them get branches.
@@ -142,20 +147,97 @@ class Person:
 
 # Mentors (培养人 / 培养联系人): type 1 needs 正式党员, type 2 needs 骨干教师.
 MENTORS = [
-    Person("张建国", "mentor_zhang", M, "1972-03-15", "赫山区第一中学", "语文", "副校长", FULL, True, "高级教师",
-           "益阳市骨干教师；2024年度益阳市优秀教师"),
-    Person("陈丽华", "mentor_chen", F, "1978-09-02", "赫山一中第一党支部", "英语", "英语教研组长", FULL, False,
-           "高级教师", "2023年度赫山区优秀共产党员"),
-    Person("刘志强", "mentor_liu", M, "1976-11-20", "赫山区第一中学", "数学", "数学学科带头人", MASSES, True,
-           "高级教师", "赫山区数学学科带头人；2022年度湖南省优秀教师"),
-    Person("何美玲", "mentor_he", F, "1980-04-08", "赫山一中第二党支部", "化学", "高二年级组长", FULL, True, "高级教师",
-           "益阳市骨干教师"),
-    Person("周文斌", "mentor_zhou", M, "1974-06-30", "市一中语文党支部", "语文", "教务处主任", FULL, True, "正高级教师",
-           "湖南省特级教师；益阳市名师工作室首席名师"),
-    Person("徐丽萍", "mentor_xu", F, "1979-12-12", "市一中理科党支部", "物理", "物理教研组长", FULL, True, "高级教师",
-           "益阳市骨干教师"),
-    Person("黄国平", "mentor_huang", M, "1975-02-18", "桃江一中教工党支部", "历史", "副校长", FULL, True, "高级教师",
-           "桃江县名校长培养对象"),
+    Person(
+        "张建国",
+        "mentor_zhang",
+        M,
+        "1972-03-15",
+        "赫山区第一中学",
+        "语文",
+        "副校长",
+        FULL,
+        True,
+        "高级教师",
+        "益阳市骨干教师；2024年度益阳市优秀教师",
+    ),
+    Person(
+        "陈丽华",
+        "mentor_chen",
+        F,
+        "1978-09-02",
+        "赫山一中第一党支部",
+        "英语",
+        "英语教研组长",
+        FULL,
+        False,
+        "高级教师",
+        "2023年度赫山区优秀共产党员",
+    ),
+    Person(
+        "刘志强",
+        "mentor_liu",
+        M,
+        "1976-11-20",
+        "赫山区第一中学",
+        "数学",
+        "数学学科带头人",
+        MASSES,
+        True,
+        "高级教师",
+        "赫山区数学学科带头人；2022年度湖南省优秀教师",
+    ),
+    Person(
+        "何美玲",
+        "mentor_he",
+        F,
+        "1980-04-08",
+        "赫山一中第二党支部",
+        "化学",
+        "高二年级组长",
+        FULL,
+        True,
+        "高级教师",
+        "益阳市骨干教师",
+    ),
+    Person(
+        "周文斌",
+        "mentor_zhou",
+        M,
+        "1974-06-30",
+        "市一中语文党支部",
+        "语文",
+        "教务处主任",
+        FULL,
+        True,
+        "正高级教师",
+        "湖南省特级教师；益阳市名师工作室首席名师",
+    ),
+    Person(
+        "徐丽萍",
+        "mentor_xu",
+        F,
+        "1979-12-12",
+        "市一中理科党支部",
+        "物理",
+        "物理教研组长",
+        FULL,
+        True,
+        "高级教师",
+        "益阳市骨干教师",
+    ),
+    Person(
+        "黄国平",
+        "mentor_huang",
+        M,
+        "1975-02-18",
+        "桃江一中教工党支部",
+        "历史",
+        "副校长",
+        FULL,
+        True,
+        "高级教师",
+        "桃江县名校长培养对象",
+    ),
 ]
 
 # Candidates (培养对象): type 1 are non-party backbone teachers, type 2 party members.
@@ -167,16 +249,37 @@ CANDIDATES = [
     Person("赵敏", "zhaomin", F, "1987-10-30", "赫山一中第一党支部", "数学", "数学备课组长", DEVELOPMENT, True),
     Person("孙立", "sunli", M, "1990-04-17", "赫山一中第一党支部", "化学", "", FULL),
     Person("周雅琴", "zhouyaqin", F, "1988-12-05", "赫山一中第一党支部", "生物", "班主任", ACTIVIST, True),
-    Person("郑芳", "zhengfang", F, "1986-07-21", "赫山一中第一党支部", "地理", "地理教研组长", DEVELOPMENT, True,
-           "高级教师"),
+    Person(
+        "郑芳",
+        "zhengfang",
+        F,
+        "1986-07-21",
+        "赫山一中第一党支部",
+        "地理",
+        "地理教研组长",
+        DEVELOPMENT,
+        True,
+        "高级教师",
+    ),
     Person("吴刚", "wugang", M, "1992-03-03", "赫山一中第一党支部", "体育", "", FULL, titles="二级教师"),
     Person("冯磊", "fenglei", M, "1985-09-14", "赫山一中第一党支部", "历史", "政教处副主任", DEVELOPMENT, True),
     Person("陈静", "chenjing", F, "1990-11-28", "赫山一中第一党支部", "政治", "团委书记", FULL),
-    Person("蒋文", "jiangwen", M, "1984-02-19", "赫山一中第一党支部", "数学", "高三年级组长", DEVELOPMENT, True,
-           "高级教师"),
+    Person(
+        "蒋文", "jiangwen", M, "1984-02-19", "赫山一中第一党支部", "数学", "高三年级组长", DEVELOPMENT, True, "高级教师"
+    ),
     Person("韩雪", "hanxue", F, "1989-06-06", "赫山一中第一党支部", "音乐", "艺术组组长", FULL),
-    Person("曾志明", "zengzhiming", M, "1983-08-08", "赫山一中第一党支部", "物理", "教研室副主任", DEVELOPMENT, True,
-           "高级教师"),
+    Person(
+        "曾志明",
+        "zengzhiming",
+        M,
+        "1983-08-08",
+        "赫山一中第一党支部",
+        "物理",
+        "教研室副主任",
+        DEVELOPMENT,
+        True,
+        "高级教师",
+    ),
     Person("谢芳", "xiefang", F, "1988-03-25", "赫山一中第一党支部", "英语", "", FULL),
     Person("邹洁", "zoujie", F, "1992-10-10", "赫山一中第一党支部", "美术", "", MASSES, True),
     Person("胡斌", "hubin", M, "1987-05-31", "赫山一中第一党支部", "信息技术", "网络中心主任", FULL),
@@ -202,8 +305,13 @@ CANDIDATES = [
 ]
 
 PATH = [
-    CaseState.REGISTERED, CaseState.PAIRED, CaseState.TRAINING, CaseState.BRANCH_REVIEW,
-    CaseState.UNIT_REVIEW, CaseState.CITY_FILING, CaseState.COMPLETED,
+    CaseState.REGISTERED,
+    CaseState.PAIRED,
+    CaseState.TRAINING,
+    CaseState.BRANCH_REVIEW,
+    CaseState.UNIT_REVIEW,
+    CaseState.CITY_FILING,
+    CaseState.COMPLETED,
 ]
 
 REASONS = {
@@ -227,13 +335,13 @@ class Story:
     kind: str
     until: str
     mentors: tuple = ()
-    pending: tuple = ()          # mentors who have not yet answered: the case stays at 结对
-    declined_by: str = ""        # a mentor who declined the pairing first
-    withdrawn: bool = False      # the officer withdrew the submission once (撤回)
-    returned_at: tuple = ()      # stages at which a reviewer sent it back once (退回)
-    year_offset: int = 0         # 完成年度: 0 this year, -1 last year
-    then: str = ""               # "pause" or "exit_transfer" / "exit_self" after reaching ``until``
-    claim: bool = False          # the open task is claimed into its holder's inbox
+    pending: tuple = ()  # mentors who have not yet answered: the case stays at 结对
+    declined_by: str = ""  # a mentor who declined the pairing first
+    withdrawn: bool = False  # the officer withdrew the submission once (撤回)
+    returned_at: tuple = ()  # stages at which a reviewer sent it back once (退回)
+    year_offset: int = 0  # 完成年度: 0 this year, -1 last year
+    then: str = ""  # "pause" or "exit_transfer" / "exit_self" after reaching ``until``
+    claim: bool = False  # the open task is claimed into its holder's inbox
     note: str = ""
 
 
@@ -284,14 +392,73 @@ SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙胡朱高林何郭罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁"
     "魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段雷钱汤尹黎易常武乔贺赖龚文"
 )
-GIVEN = ["建华", "丽娟", "志刚", "海燕", "晓东", "春梅", "国强", "秀英", "卫国", "红霞", "文杰", "桂兰", "小平",
-         "慧敏", "永红", "建军", "玉兰", "德明", "淑珍", "立新", "艳", "勇", "静", "军", "芳", "磊", "敏", "涛",
-         "燕", "超", "鹏", "颖", "婷婷", "佳怡", "子豪", "思远", "雨桐", "宇航", "欣怡", "浩然"]
+GIVEN = [
+    "建华",
+    "丽娟",
+    "志刚",
+    "海燕",
+    "晓东",
+    "春梅",
+    "国强",
+    "秀英",
+    "卫国",
+    "红霞",
+    "文杰",
+    "桂兰",
+    "小平",
+    "慧敏",
+    "永红",
+    "建军",
+    "玉兰",
+    "德明",
+    "淑珍",
+    "立新",
+    "艳",
+    "勇",
+    "静",
+    "军",
+    "芳",
+    "磊",
+    "敏",
+    "涛",
+    "燕",
+    "超",
+    "鹏",
+    "颖",
+    "婷婷",
+    "佳怡",
+    "子豪",
+    "思远",
+    "雨桐",
+    "宇航",
+    "欣怡",
+    "浩然",
+]
 SCHOOL_SUBJECTS = ["语文", "数学", "英语", "物理", "化学", "生物", "历史", "地理", "政治", "音乐", "体育", "美术"]
-COLLEGE_SUBJECTS = ["思想政治理论", "大学英语", "计算机应用", "机械制造", "护理学", "临床医学", "会计学",
-                    "视觉传达设计", "学前教育", "特殊教育", "汽车维修", "电子商务"]
-COLLEGES = {"湖南城市学院", "湖南工艺美院", "湖南兵器工业高级技工学校", "益阳医学高等专科学校", "益阳职业技术学院",
-            "益阳广播电视大学", "益阳高级技工学校", "科达职业技术学校"}
+COLLEGE_SUBJECTS = [
+    "思想政治理论",
+    "大学英语",
+    "计算机应用",
+    "机械制造",
+    "护理学",
+    "临床医学",
+    "会计学",
+    "视觉传达设计",
+    "学前教育",
+    "特殊教育",
+    "汽车维修",
+    "电子商务",
+]
+COLLEGES = {
+    "湖南城市学院",
+    "湖南工艺美院",
+    "湖南兵器工业高级技工学校",
+    "益阳医学高等专科学校",
+    "益阳职业技术学院",
+    "益阳广播电视大学",
+    "益阳高级技工学校",
+    "科达职业技术学校",
+}
 
 
 def display_width(text: str) -> int:
@@ -362,9 +529,17 @@ class Command(BaseCommand):
     def _teacher(self, p: Person) -> Teacher:
         user = self._user(p.username, p.name) if p.username else None
         return Teacher.objects.create(
-            name=p.name, sex=p.sex, birth_date=datetime.date.fromisoformat(p.birth), org=self.orgs[p.org],
-            subject=p.subject, position=p.position, party_status=p.party, titles=p.titles,
-            is_backbone=p.backbone, honours=p.honours, user=user,
+            name=p.name,
+            sex=p.sex,
+            birth_date=datetime.date.fromisoformat(p.birth),
+            org=self.orgs[p.org],
+            subject=p.subject,
+            position=p.position,
+            party_status=p.party,
+            titles=p.titles,
+            is_backbone=p.backbone,
+            honours=p.honours,
+            user=user,
         )
 
     def _build_teachers(self) -> None:
@@ -375,8 +550,11 @@ class Command(BaseCommand):
         # A few more teachers in every school, branch and direct unit, not (yet) in any case.
         rng = random.Random(20190415)
         taken = set(self.teachers)
-        homes = [org for org in self.orgs.values() if org.kind == OrgKind.BRANCH
-                 or (org.kind == OrgKind.DIRECT and org.name not in DIRECT_BRANCHES)]
+        homes = [
+            org
+            for org in self.orgs.values()
+            if org.kind == OrgKind.BRANCH or (org.kind == OrgKind.DIRECT and org.name not in DIRECT_BRANCHES)
+        ]
         for home in homes:
             unit_name = Organisation.objects.get(pk=home.unit_id).name
             subjects = COLLEGE_SUBJECTS if unit_name in COLLEGES else SCHOOL_SUBJECTS
@@ -388,8 +566,14 @@ class Command(BaseCommand):
                 taken.add(name)
                 birth = datetime.date(rng.randint(1968, 1996), rng.randint(1, 12), rng.randint(1, 28))
                 Teacher.objects.create(
-                    name=name, sex=rng.choice([M, F]), birth_date=birth, org=home, subject=rng.choice(subjects),
-                    party_status=party, is_backbone=backbone, titles=titles,
+                    name=name,
+                    sex=rng.choice([M, F]),
+                    birth_date=birth,
+                    org=home,
+                    subject=rng.choice(subjects),
+                    party_status=party,
+                    is_backbone=backbone,
+                    titles=titles,
                 )
 
     # --- cases, through the services -----------------------------------------------------
@@ -401,8 +585,11 @@ class Command(BaseCommand):
         return self._holder(Role.OFFICER, nearest_org_with_role(org, Role.OFFICER))
 
     def _open_tasks(self, case: Case) -> list[CaseTask]:
-        return list(CaseTask.objects.filter(case=case, flow_task_type="HUMAN", status__in=OPEN_TASK_STATUSES)
-                    .select_related("org", "owner").order_by("id"))
+        return list(
+            CaseTask.objects.filter(case=case, flow_task_type="HUMAN", status__in=OPEN_TASK_STATUSES)
+            .select_related("org", "owner")
+            .order_by("id")
+        )
 
     def _task(self, case: Case, node) -> CaseTask:
         tasks = [t for t in self._open_tasks(case) if t.flow_task == node]
@@ -485,21 +672,32 @@ class Command(BaseCommand):
         """What completion means for the teacher's record, entered by the officer (and audited)."""
         teacher = Teacher.objects.get(pk=case.teacher_id)
         if case.kind == CaseKind.CULTIVATE_MEMBER:
-            teacher_update(actor=officer, teacher_id=teacher.pk, party_status=PartyStatus.PROBATIONARY,
-                           reason=f"{year}年经支部大会讨论通过，接收为预备党员。")
+            teacher_update(
+                actor=officer,
+                teacher_id=teacher.pk,
+                party_status=PartyStatus.PROBATIONARY,
+                reason=f"{year}年经支部大会讨论通过，接收为预备党员。",
+            )
         else:
             honours = "；".join(filter(None, [teacher.honours, f"{year}年度认定为{case.unit.name[:3]}骨干教师"]))
-            teacher_update(actor=officer, teacher_id=teacher.pk, is_backbone=True, honours=honours,
-                           reason=f"{year}年认定为骨干教师。")
+            teacher_update(
+                actor=officer,
+                teacher_id=teacher.pk,
+                is_backbone=True,
+                honours=honours,
+                reason=f"{year}年认定为骨干教师。",
+            )
 
     # --- output -----------------------------------------------------------------------------
 
     def _print_summary(self) -> None:
         counts = dict(Case.objects.order_by().values_list("state").annotate(n=Count("id")))
-        self.stdout.write(self.style.SUCCESS(
-            f"已生成演示数据：{Organisation.objects.count()} 个组织，{Teacher.objects.count()} 名教师，"
-            f"{Case.objects.count()} 个培养案例。"
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"已生成演示数据：{Organisation.objects.count()} 个组织，{Teacher.objects.count()} 名教师，"
+                f"{Case.objects.count()} 个培养案例。"
+            )
+        )
         self.stdout.write("各阶段案例数：" + "，".join(f"{s.label} {counts.get(s.value, 0)}" for s in CaseState))
 
     def _print_accounts(self, password: str, *, existing: bool) -> None:
@@ -529,9 +727,11 @@ class Command(BaseCommand):
                 self.stdout.write(line)
         self.stdout.write(line)
         trainees = list(
-            Teacher.objects.filter(user__isnull=False, cases__isnull=False).exclude(
-                user__username__in=[p.username for p in MENTORS]
-            ).distinct().order_by("id").values_list("user__username", "name")
+            Teacher.objects.filter(user__isnull=False, cases__isnull=False)
+            .exclude(user__username__in=[p.username for p in MENTORS])
+            .distinct()
+            .order_by("id")
+            .values_list("user__username", "name")
         )
         if trainees:
             sample = "、".join(f"{u}（{n}）" for u, n in trainees[:4])
