@@ -491,6 +491,7 @@ class Command(BaseCommand):
             self._build_teachers()
             for story in STORIES:
                 self._play(story)
+            self._age_demo_data()
         self._print_summary()
         self._print_accounts(password, existing=False)
 
@@ -667,6 +668,25 @@ class Command(BaseCommand):
         case.refresh_from_db()
         expected = {"pause": S.PAUSED}.get(story.then, S.EXITED if story.then else story.until)
         assert case.state == expected, f"{case}: ended at {case.state}, expected {expected}"
+
+    def _age_demo_data(self) -> None:
+        """Give the demo a past: everything above happened today, which real data never does.
+
+        Cases completed last year get a registration date two autumns ago, and a few open
+        steps are made overdue so that 逾期 shows in the inboxes. Only dates change; the
+        states, tasks and audit trail are the services' own.
+        """
+        last_year = Case.objects.filter(annex2_row__year=self.this_year - 1)
+        last_year.update(registered_at=timezone.make_aware(datetime.datetime(self.this_year - 2, 9, 1, 9, 0)))
+        this_year = Case.objects.filter(annex2_row__year=self.this_year)
+        this_year.update(registered_at=timezone.make_aware(datetime.datetime(self.this_year - 1, 9, 1, 9, 0)))
+        overdue = list(
+            CaseTask.objects.filter(flow_task_type="HUMAN", status__in=OPEN_TASK_STATUSES)
+            .exclude(flow_task=CaseFlow.accept)
+            .order_by("id")
+            .values_list("pk", flat=True)[::4]
+        )
+        CaseTask.objects.filter(pk__in=overdue).update(due_at=timezone.now() - datetime.timedelta(days=3))
 
     def _after_completion(self, case: Case, officer, year: int) -> None:
         """What completion means for the teacher's record, entered by the officer (and audited)."""
