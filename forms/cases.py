@@ -108,3 +108,28 @@ def first_error(form: forms.Form) -> str:
     for errors in form.errors.values():
         return str(errors[0])
     return ""
+
+
+class RecordForm(forms.Form):
+    date = forms.DateField(
+        label=_("日期"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"required": _("请填写日期。"), "invalid": _("日期格式应为 2026-11-21。")},
+    )
+    # The list offers this 类别's forms; whether a value fits the case is the service's decision.
+    kind = forms.CharField(label=_("形式"), widget=forms.Select, error_messages={"required": _("请选择培养形式。")})
+    content = forms.CharField(
+        label=_("培养内容及成效"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=4000,
+        error_messages={"required": _("请填写培养内容及成效。")},
+    )
+
+    def __init__(self, *args, kinds=(), **kwargs):
+        kwargs.setdefault("initial", {"date": timezone.localdate()})
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].widget.choices = [("", "——")] + [(k.value, k.label) for k in kinds]
+
+
+class CorrectRecordForm(RecordForm):
+    reason = forms.CharField(label=_("更正理由"), max_length=500, error_messages={"required": _("请填写更正理由。")})

@@ -7,7 +7,7 @@ from viewflow.urls import Application, Site
 from workflows import selectors
 from workflows.models import OrgKind, Role
 
-from .views import annex2, cases, lists, tasks
+from .views import annex2, cases, lists, records, tasks
 
 
 class InboxApp(Application):
@@ -34,6 +34,8 @@ class InboxApp(Application):
         path("cases/<int:case_id>/resume/", cases.case_resume, name="case_resume"),
         path("cases/<int:case_id>/exit/", cases.case_exit, name="case_exit"),
         path("cases/<int:case_id>/repair/", cases.case_repair, name="case_repair"),
+        path("cases/<int:case_id>/records/", records.record_add, name="record_add"),
+        path("records/<int:record_id>/correct/", records.record_correct, name="record_correct"),
         path("annex2/", annex2.annex2_page, name="annex2"),
         path("annex2/download/<str:fmt>/", annex2.annex2_download, name="annex2_download"),
     ]

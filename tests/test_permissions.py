@@ -554,3 +554,20 @@ def test_a_mentor_who_left_no_longer_sees_the_case(scene):
     )
     assert CaseMentor.objects.get(pk=scene.training_mentor.pk).status == MentorStatus.LEFT
     assert client_for(scene.mentor).get(f"/inbox/cases/{scene.training.pk}/").status_code == 404
+
+
+@pytest.mark.parametrize("actor", ["auditor", "mentor", "officer2", "secretary"])
+@pytest.mark.parametrize("to_user", ["", "999999"])
+def test_reassign_refuses_a_non_supervisor_before_looking_at_the_form(scene, actor, to_user):
+    """Who may reassign is decided before the form: a read-only auditor hears 403, not "pick someone else"."""
+    user = {
+        "auditor": scene.w.auditor,
+        "mentor": scene.mentor,
+        "officer2": scene.officer2,
+        "secretary": scene.w.secretary,
+    }[actor]
+    before = snapshot()
+    response = client_for(user).post(f"/inbox/tasks/{scene.submit_task.pk}/reassign/", {"to_user": to_user})
+    assert response.status_code == 403, (response.status_code, alert_text(response))
+    assert "上级" in alert_text(response)
+    assert snapshot() == before

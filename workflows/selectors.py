@@ -18,6 +18,7 @@ from .models import (
     Role,
     RoleAssignment,
     Teacher,
+    TrainingRecord,
 )
 from .models.people import ACTING_ROLES
 
@@ -100,6 +101,30 @@ def case_events(case: Case) -> QuerySet[AuditEvent]:
 def case_opinions(case: Case, limit: int = 5) -> list[AuditEvent]:
     """The latest events that carry a reason (审核意见, 退回理由, 撤回说明…), newest first."""
     return list(case_events(case).exclude(reason="").order_by("-at", "-id")[:limit])
+
+
+def current_records(case: Case):
+    """The ledger's rows as they stand: each record's latest version, in date order."""
+    return (
+        TrainingRecord.objects.filter(case=case, superseded_by__isnull=True)
+        .select_related("mentor__teacher", "supersedes")
+        .order_by("date", "id")
+    )
+
+
+def record_for_user(user, record_id) -> TrainingRecord:
+    record = TrainingRecord.objects.select_related("case", "mentor__teacher").filter(pk=record_id).first()
+    if record is None or not cases_for_user(user).filter(pk=record.case_id).exists():
+        raise NotInScope("未找到该培养记录，或它不在您的管辖范围内。")
+    return record
+
+
+def record_history(record: TrainingRecord) -> list[TrainingRecord]:
+    """Every version of a record, oldest first."""
+    chain = [record]
+    while chain[0].supersedes_id:
+        chain.insert(0, TrainingRecord.objects.get(pk=chain[0].supersedes_id))
+    return chain
 
 
 def last_return(case: Case) -> AuditEvent | None:

@@ -7,13 +7,14 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from viewflow.workflow.status import STATUS
 
-from forms.cases import ReasonForm, RegisterCaseForm, RepairForm, RequiredReasonForm, first_error
+from forms.cases import ReasonForm, RecordForm, RegisterCaseForm, RepairForm, RequiredReasonForm, first_error
 from workflows import selectors
 from workflows.errors import GuardError, NotPermitted
 from workflows.flows import OPEN_TASK_STATUSES
-from workflows.models import CaseState, MentorStatus, Role
+from workflows.models import KINDS_FOR_CASE, CaseState, MentorStatus, Role
 from workflows.models.cases import ONE_STEP_BACK
 from workflows.services import cases as case_services
+from workflows.services.records import RECORDING_STATES
 
 from .common import done, error_page, guarded, post_only
 from .tasks import _mentor_candidates
@@ -28,9 +29,16 @@ def _case_context(request, case, **extra):
     last_done = next((t for t in reversed(tasks) if t.status == STATUS.DONE), None)
     open_tasks = [t for t in tasks if t.status in OPEN_TASK_STATUSES]
     mentors = list(selectors.mentors_of_case(case))
+    my_mentorship = next(
+        (m for m in mentors if m.teacher.user_id == user.pk and m.status == MentorStatus.ACCEPTED), None
+    )
+    can_record = my_mentorship is not None and case.state in RECORDING_STATES
     return {
         "case": case,
         "mentors": mentors,
+        "records": selectors.current_records(case),
+        "record_form": extra.pop("record_form", None)
+        or (RecordForm(kinds=KINDS_FOR_CASE[case.kind]) if can_record else None),
         "tasks": tasks,
         "open_tasks": open_tasks,
         "events": selectors.case_events(case),

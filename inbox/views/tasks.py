@@ -149,6 +149,7 @@ def task_unclaim(request, task_id: int):
 @guarded
 def task_reassign(request, task_id: int):
     task = selectors.task_for_user(request.user, task_id)
+    task_services.task_check_supervisor(request.user, task)
     form = ReassignForm(request.POST, users=selectors.users_holding(task.role, task.org) if task.role else [])
     if not form.is_valid():
         return _form_error(request, task_id, first_error(form), reassign_form=form)

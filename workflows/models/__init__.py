@@ -2,10 +2,14 @@ from .audit import AuditAction, AuditEvent
 from .cases import Annex2Row, Case, CaseKind, CaseMentor, CaseState, MentorStatus
 from .organisations import Organisation, OrgKind
 from .people import PartyStatus, Role, RoleAssignment, Sex, Teacher
+from .records import KINDS_FOR_CASE, RecordKind, TrainingRecord
 from .tasks import CaseProcess, CaseTask
 
 __all__ = [
     "Annex2Row",
+    "KINDS_FOR_CASE",
+    "RecordKind",
+    "TrainingRecord",
     "AuditAction",
     "AuditEvent",
     "Case",

@@ -29,6 +29,8 @@ class AuditAction(models.TextChoices):
     UNCLAIM = "unclaim", _("放回待认领")
     REASSIGN = "reassign", _("改派")
     EDIT = "edit", _("修改资料")
+    RECORD = "record", _("培养记录")
+    RECORD_CORRECT = "record_correct", _("更正培养记录")
 
 
 CHANGE_LABELS = {
@@ -54,6 +56,10 @@ CHANGE_LABELS = {
     "is_backbone": _("骨干教师"),
     "honours": _("荣誉"),
     "org_id": _("所在组织"),
+    "record": _("记录编号"),
+    "date": _("日期"),
+    "content": _("培养内容及成效"),
+    "version": _("版本"),
 }
 
 

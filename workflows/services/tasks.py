@@ -75,6 +75,14 @@ def task_unclaim(*, actor, task_id: int) -> CaseTask:
     return task
 
 
+def task_check_supervisor(actor, task: CaseTask):
+    """The role by which ``actor`` supervises the task's organisation; views call it before the form."""
+    supervisor = user_holds_over(actor, ACTING_ROLES, task.org, strict=True)
+    if supervisor is None:
+        raise NotPermitted(_("只有上级组织的负责人可以改派任务。"))
+    return supervisor
+
+
 def task_reassign(*, actor, task_id: int, to_user_id: int, reason: str = "") -> CaseTask:
     """转办: a supervisor (a role at a higher organisation) hands the task to another holder."""
     lock = _locked_task(actor, task_id)
@@ -82,9 +90,7 @@ def task_reassign(*, actor, task_id: int, to_user_id: int, reason: str = "") -> 
         task = CaseTask.objects.select_related("owner", "org").get(pk=task_id)
         if task.status not in (STATUS.NEW, STATUS.ASSIGNED):
             raise AlreadyHandled(_("该任务已办理完毕，不能改派。"))
-        supervisor = user_holds_over(actor, ACTING_ROLES, task.org, strict=True)
-        if supervisor is None:
-            raise NotPermitted(_("只有上级组织的负责人可以改派任务。"))
+        supervisor = task_check_supervisor(actor, task)
         if not task.role:
             raise GuardError(_("结对确认任务只能由指定的培养人办理；如需更换培养人，请在案例页“更换培养人”。"))
         target = get_user_model().objects.filter(pk=to_user_id).first()
