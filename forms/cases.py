@@ -113,7 +113,7 @@ def first_error(form: forms.Form) -> str:
 class RecordForm(forms.Form):
     date = forms.DateField(
         label=_("日期"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"placeholder": "2026-11-21"}, format="%Y-%m-%d"),
         error_messages={"required": _("请填写日期。"), "invalid": _("日期格式应为 2026-11-21。")},
     )
     # The list offers this 类别's forms; whether a value fits the case is the service's decision.
