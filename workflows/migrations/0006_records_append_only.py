@@ -2,34 +2,17 @@
 
 from django.db import migrations
 
+from workflows.append_only import create_triggers, drop_triggers
+
 TABLE = "workflows_trainingrecord"
 
 
 def forwards(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    if vendor == "postgresql":
-        # shuangpei_append_only() was created by 0002.
-        schema_editor.execute(
-            f"CREATE TRIGGER {TABLE}_append_only BEFORE UPDATE OR DELETE ON {TABLE} "
-            f"FOR EACH ROW EXECUTE FUNCTION shuangpei_append_only();"
-        )
-    elif vendor == "sqlite":
-        for op in ("UPDATE", "DELETE"):
-            schema_editor.execute(
-                f"CREATE TRIGGER {TABLE}_no_{op.lower()} BEFORE {op} ON {TABLE} "
-                f"BEGIN SELECT RAISE(ABORT, 'append-only table {TABLE}: {op} refused'); END;"
-            )
-    else:
-        raise NotImplementedError(f"append-only triggers are not written for {vendor}")
+    create_triggers(schema_editor, TABLE)
 
 
 def backwards(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    if vendor == "postgresql":
-        schema_editor.execute(f"DROP TRIGGER IF EXISTS {TABLE}_append_only ON {TABLE};")
-    elif vendor == "sqlite":
-        for op in ("update", "delete"):
-            schema_editor.execute(f"DROP TRIGGER IF EXISTS {TABLE}_no_{op};")
+    drop_triggers(schema_editor, TABLE)
 
 
 class Migration(migrations.Migration):

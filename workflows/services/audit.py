@@ -1,5 +1,8 @@
 """Writing the audit trail. Called only from inside a service's transaction."""
 
+from django.utils import timezone
+from viewflow.workflow.status import STATUS
+
 from ..models import AuditEvent, Case, Organisation
 
 
@@ -38,4 +41,28 @@ def audit_log(
         to_state=to_state,
         reason=reason,
         changes=changes or {},
+    )
+
+
+def set_owner(task, owner, *, case, by, action: str, role: str, org, reason: str = "", note: dict | None = None):
+    """Give a task to ``owner`` (None: back to the queue) and trace who did it, in one place.
+
+    Called inside a service's transaction (claim, unclaim, 改派, handing a returned step back).
+    """
+    before = task.owner.get_username() if task.owner_id else None
+    task.owner = owner
+    task.status = STATUS.ASSIGNED if owner is not None else STATUS.NEW
+    task.assigned = timezone.now() if owner is not None else None
+    task.save(update_fields=["owner", "status", "assigned"])
+    audit_log(
+        actor=by,
+        action=action,
+        case=case,
+        role=role,
+        org=org,
+        task=task,
+        from_state=case.state,
+        to_state=case.state,
+        reason=reason,
+        changes={"owner": [before, owner.get_username() if owner else None], **(note or {})},
     )

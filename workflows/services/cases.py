@@ -30,7 +30,7 @@ from ..models import (
 )
 from ..models.cases import ACTIVE_STATES, ONE_STEP_BACK
 from ..selectors import cases_for_user, teachers_for_user, user_holds, user_holds_over
-from .audit import audit_log
+from .audit import audit_log, set_owner
 from .locking import locked_case
 
 MAX_MENTORS = 2
@@ -207,20 +207,15 @@ def _hand_back(actor, case: Case) -> None:
         )
         if previous is None or not task.role or not user_holds(previous.owner, task.role, task.org):
             continue
-        task.owner = previous.owner
-        task.status = STATUS.ASSIGNED
-        task.assigned = timezone.now()
-        task.save(update_fields=["owner", "status", "assigned"])
-        audit_log(
-            actor=actor,
-            action=AuditAction.REASSIGN,
+        set_owner(
+            task,
+            previous.owner,
             case=case,
+            by=actor,
+            action=AuditAction.REASSIGN,
             role=task.role,
             org=task.org,
-            task=task,
-            from_state=case.state,
-            to_state=case.state,
-            changes={"owner": [None, previous.owner.get_username()], "hand_back": True},
+            note={"hand_back": True},
         )
 
 

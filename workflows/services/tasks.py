@@ -1,7 +1,6 @@
 """Claiming, releasing and reassigning inbox tasks."""
 
 from django.contrib.auth import get_user_model
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from viewflow.workflow.status import STATUS
 
@@ -9,7 +8,7 @@ from ..errors import AlreadyHandled, GuardError, NotPermitted
 from ..models import AuditAction, CaseTask, Role
 from ..models.people import ACTING_ROLES
 from ..selectors import user_holds, user_holds_over
-from .audit import audit_log
+from .audit import set_owner
 from .cases import _lookup_task_case_id
 from .locking import locked_case
 
@@ -20,27 +19,6 @@ def _locked_task(actor, task_id):
 
 def _display(user) -> str:
     return user.get_full_name() or user.get_username()
-
-
-def _set_owner(task: CaseTask, owner, *, case, by, action: str, role: str, org, reason: str = "") -> None:
-    """Give the task to ``owner`` (None: back to the queue) and trace who did it."""
-    before = task.owner.get_username() if task.owner_id else None
-    task.owner = owner
-    task.status = STATUS.ASSIGNED if owner is not None else STATUS.NEW
-    task.assigned = timezone.now() if owner is not None else None
-    task.save(update_fields=["owner", "status", "assigned"])
-    audit_log(
-        actor=by,
-        action=action,
-        case=case,
-        role=role,
-        org=org,
-        task=task,
-        from_state=case.state,
-        to_state=case.state,
-        reason=reason,
-        changes={"owner": [before, owner.get_username() if owner else None]},
-    )
 
 
 def task_claim(*, actor, task_id: int) -> CaseTask:
@@ -56,7 +34,7 @@ def task_claim(*, actor, task_id: int) -> CaseTask:
                 _("该任务须由%(org)s的%(role)s认领，您没有该身份。")
                 % {"org": task.org.name, "role": Role(task.role).label if task.role else _("培养人")}
             )
-        _set_owner(task, actor, case=case, by=actor, action=AuditAction.CLAIM, role=task.role, org=task.org)
+        set_owner(task, actor, case=case, by=actor, action=AuditAction.CLAIM, role=task.role, org=task.org)
     return task
 
 
@@ -71,7 +49,7 @@ def task_unclaim(*, actor, task_id: int) -> CaseTask:
             raise AlreadyHandled(_("该任务不在您的待办中（可能已办理或已改派），请刷新页面。"))
         if not task.role:
             raise GuardError(_("结对确认任务是指定给您本人的，不能放回；如不能承担，请选择“谢绝结对”并说明理由。"))
-        _set_owner(task, None, case=case, by=actor, action=AuditAction.UNCLAIM, role=task.role, org=task.org)
+        set_owner(task, None, case=case, by=actor, action=AuditAction.UNCLAIM, role=task.role, org=task.org)
     return task
 
 
@@ -99,7 +77,7 @@ def task_reassign(*, actor, task_id: int, to_user_id: int, reason: str = "") -> 
                 _("改派对象须是%(org)s的%(role)s，请从列表中选择。")
                 % {"org": task.org.name, "role": Role(task.role).label}
             )
-        _set_owner(
+        set_owner(
             task,
             target,
             case=case,
