@@ -105,3 +105,21 @@ SHUANGPEI_DUE_DAYS = {
     "unit_review": 14,
     "city_filing": 14,
 }
+SHUANGPEI_DUE_DAYS.update(
+    {
+        "review_work": 14,  # a mentor reviews a submitted 典型案例 or 论文
+        "resubmit_work": 14,  # the least time a trainee gets after a return
+        "opinion": 30,  # 培养人意见, once the minimum training period has passed
+    }
+)
+
+# Uploaded files live here, outside STATIC_ROOT and any URL; the app serves them itself
+# after checking the user's scope.
+PRIVATE_MEDIA_ROOT = Path(env_str("PRIVATE_MEDIA_ROOT", str(BASE_DIR / "var" / "attachments")))
+FILE_UPLOAD_PERMISSIONS = 0o640
+
+# Reminders go to the in-app notification centre, and by e-mail to users with an address.
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(env_str("EMAIL_PORT", "25"))
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "shuangpei@localhost")

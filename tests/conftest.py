@@ -12,3 +12,9 @@ def _fast_passwords(settings):
 @pytest.fixture
 def world(db):
     return make_world()
+
+
+@pytest.fixture(autouse=True)
+def _private_media(settings, tmp_path):
+    # Uploaded files go to a fresh folder per test, never into the checkout.
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "attachments"

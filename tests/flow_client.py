@@ -1,9 +1,9 @@
 """Driving cases through the real views, as the people who use them."""
 
 from django.test import Client
-from viewflow.workflow.status import STATUS
 
-from workflows.models import Case, CaseTask
+from tests.training import lifecycle_tasks
+from workflows.models import Case
 
 
 def client_for(user) -> Client:
@@ -13,11 +13,8 @@ def client_for(user) -> Client:
 
 
 def open_tasks(case):
-    return list(
-        CaseTask.objects.filter(case=case, flow_task_type="HUMAN", status__in=[STATUS.NEW, STATUS.ASSIGNED]).order_by(
-            "id"
-        )
-    )
+    """The case's open lifecycle steps (training work has its own helpers in tests.training)."""
+    return lifecycle_tasks(case)
 
 
 def the_open_task(case):

@@ -7,6 +7,7 @@ from django.core.management import CommandError, call_command
 from openpyxl import load_workbook
 
 from tests.flow_client import open_tasks
+from tests.training import complete_training
 from workflows.services import cases as svc
 
 
@@ -16,6 +17,7 @@ def complete(w, teacher, kind, mentors, year):
     svc.case_pair(actor=w.officer, task_id=t.pk, mentor_ids=[m.pk for m in mentors])
     for t in open_tasks(case):
         svc.mentor_accept(actor=t.owner, task_id=t.pk)
+    complete_training(case)
     svc.case_submit(actor=w.officer, task_id=open_tasks(case)[0].pk)
     svc.case_approve(actor=w.secretary, task_id=open_tasks(case)[0].pk)
     svc.case_approve(actor=w.reviewer, task_id=open_tasks(case)[0].pk)

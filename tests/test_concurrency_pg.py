@@ -28,8 +28,9 @@ from django.urls import reverse
 from viewflow.workflow.status import STATUS
 
 from tests.factories import make_user, make_world
+from tests.training import complete_training, lifecycle_tasks
 from workflows.errors import AlreadyHandled
-from workflows.flows import OPEN_TASK_STATUSES, CaseFlow
+from workflows.flows import CaseFlow
 from workflows.models import AuditAction, AuditEvent, CaseState, CaseTask, Role
 from workflows.services import cases as svc
 
@@ -43,7 +44,7 @@ N_THREADS = 8
 
 
 def _open_human_tasks(case):
-    return list(CaseTask.objects.filter(case=case, flow_task_type="HUMAN", status__in=OPEN_TASK_STATUSES))
+    return lifecycle_tasks(case)
 
 
 def _case_at_branch_review(w):
@@ -52,6 +53,7 @@ def _case_at_branch_review(w):
     svc.case_pair(actor=w.officer, task_id=t.pk, mentor_ids=[w.member_mentor.pk, w.member_mentor2.pk])
     for t in _open_human_tasks(case):
         svc.mentor_accept(actor=t.owner, task_id=t.pk)
+    complete_training(case)
     (t,) = _open_human_tasks(case)
     svc.case_submit(actor=w.officer, task_id=t.pk)
     (review,) = _open_human_tasks(case)

@@ -6,6 +6,7 @@ import io
 from openpyxl import load_workbook
 
 from tests.flow_client import act, client_for, open_tasks, register, the_open_task
+from tests.training import complete_training
 from workflows.flows import CaseFlow
 from workflows.models import Annex2Row, AuditEvent, CaseState
 
@@ -35,6 +36,7 @@ def test_type1_in_a_county_school_with_return_and_withdraw(world):
     case.refresh_from_db()
     assert case.state == CaseState.TRAINING
 
+    complete_training(case)
     act(w.officer, the_open_task(case), action="submit")
     case.refresh_from_db()
     assert case.state == CaseState.BRANCH_REVIEW
@@ -95,6 +97,7 @@ def test_type2_in_a_direct_unit_has_no_county_step(world):
     act(w.direct_officer, pair, action="pair", mentors=[w.direct_mentor.pk])
     accept = the_open_task(case)
     act(w.direct_mentor.user, accept, action="accept")
+    complete_training(case)
     act(w.direct_officer, the_open_task(case), action="submit")
     branch = the_open_task(case)
     assert branch.org == w.direct_branch

@@ -593,7 +593,7 @@ def test_repair_mentor_leaves_with_a_new_mentor(w):
     assert list(case.mentors.filter(status=MentorStatus.PENDING).values_list("teacher", flat=True)) == [
         w.member_mentor2.pk
     ]
-    event = AuditEvent.objects.filter(case=case).last()
+    event = AuditEvent.objects.filter(case=case, action="repair").last()
     assert (event.action, event.from_state, event.to_state, event.reason) == (
         "repair",
         S.TRAINING,

@@ -16,6 +16,7 @@ from django.test import Client
 
 from tests.factories import make_teacher, make_user
 from tests.flow_client import client_for
+from tests.training import complete_training, lifecycle_tasks
 from workflows.models import (
     Annex2Row,
     AuditEvent,
@@ -57,7 +58,7 @@ def alert_text(response) -> str:
 
 
 def open_human(case) -> list[CaseTask]:
-    return list(CaseTask.objects.filter(case=case, flow_task_type="HUMAN", status__in=OPEN).order_by("id"))
+    return lifecycle_tasks(case)
 
 
 def one_open(case) -> CaseTask:
@@ -75,6 +76,7 @@ def drive(case, to, *, officer, mentors, secretary=None, reviewer=None, city_adm
             for task in open_human(case):
                 svc.mentor_accept(actor=task.owner, task_id=task.pk)
         elif case.state == CaseState.TRAINING:
+            complete_training(case)
             svc.case_submit(actor=officer, task_id=one_open(case).pk)
         elif case.state == CaseState.BRANCH_REVIEW:
             svc.case_approve(actor=secretary, task_id=one_open(case).pk)
@@ -85,6 +87,8 @@ def drive(case, to, *, officer, mentors, secretary=None, reviewer=None, city_adm
         else:  # pragma: no cover - a test asked for an unreachable stage
             raise AssertionError(f"cannot drive a case from {case.state} to {to}")
         case.refresh_from_db()
+    if to == CaseState.TRAINING:
+        complete_training(case)
     return case
 
 
@@ -540,7 +544,10 @@ def test_mentor_case_list_holds_only_his_mentees(scene):
     for name in ("王骨干", "吴认领", scene.other_name):
         assert name not in body
     inbox = client_for(scene.mentor).get("/inbox/").content.decode()
-    assert "郑结对" in inbox and "钱培养" not in inbox
+    # His acceptance task, and this month's 培养记录 for the trainee in training; nobody else's.
+    assert "郑结对" in inbox and "钱培养" in inbox
+    for name in ("王骨干", "吴认领", scene.other_name):
+        assert name not in inbox
 
 
 def test_a_mentor_who_left_no_longer_sees_the_case(scene):

@@ -1,10 +1,11 @@
+from tests.training import complete_training, lifecycle_tasks
 from workflows.flows import CaseFlow
-from workflows.models import CaseState, CaseTask
+from workflows.models import CaseState
 from workflows.services import cases as svc
 
 
 def open_tasks(case):
-    return list(CaseTask.objects.filter(case=case, flow_task_type="HUMAN", status__in=["NEW", "ASSIGNED"]))
+    return lifecycle_tasks(case)
 
 
 def test_type1_runs(world):
@@ -19,6 +20,7 @@ def test_type1_runs(world):
         svc.mentor_accept(actor=x.owner, task_id=x.pk)
     case.refresh_from_db()
     assert case.state == CaseState.TRAINING
+    complete_training(case)
     (t,) = open_tasks(case)
     svc.case_submit(actor=w.officer, task_id=t.pk)
     (t,) = open_tasks(case)

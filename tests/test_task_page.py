@@ -1,6 +1,7 @@
 """What the person at the next step sees: why a case came back, who said what, where to go."""
 
 from tests.flow_client import act, client_for, register, the_open_task
+from tests.training import complete_training
 from workflows.models import AuditEvent
 
 
@@ -8,6 +9,7 @@ def _to_unit_review(w):
     case = register(w.officer, w.candidate1, "1")
     act(w.officer, the_open_task(case), action="pair", mentors=[w.member_mentor.pk])
     act(w.member_mentor.user, the_open_task(case), action="accept")
+    complete_training(case)
     act(w.officer, the_open_task(case), action="submit")
     act(w.secretary, the_open_task(case), action="approve", reason="支部同意，报单位审核")
     return case

@@ -98,6 +98,19 @@ class MentorSplit(flow.Split):
     activation_class = MentorSplitActivation
 
 
+class TrainingStep(flow.View):
+    """Training work (培养记录, 学期成果, 培养人意见): tasks opened by
+    ``services.training.sync_obligations`` on the unit's calendar, not by ``route``.
+
+    They have no next node: finishing one never moves the case. The case's lifecycle
+    steps above stay the only way the FSM advances.
+    """
+
+    def __init__(self, title: str, **kwargs):
+        super().__init__(view=None, **kwargs)
+        self.task_title = title
+
+
 def _in_state(state):
     return lambda activation: activation.process.case.state == state
 
@@ -132,8 +145,18 @@ class CaseFlow(Flow):
 
     end = flow.End()
 
+    record = TrainingStep(_("填写培养记录"))
+    submit_work = TrainingStep(_("提交学期成果"))
+    review_work = TrainingStep(_("审阅学期成果"))
+    opinion = TrainingStep(_("填写培养人意见"))
+
     def start_case(self, activation, case):
         activation.process.case = case
+
+
+def training_nodes():
+    """The nodes of training work, which live beside the lifecycle steps."""
+    return [CaseFlow.record, CaseFlow.submit_work, CaseFlow.review_work, CaseFlow.opinion]
 
 
 def reroute(case, previous_task=None) -> None:
@@ -144,7 +167,9 @@ def reroute(case, previous_task=None) -> None:
     process = case.process
     now = timezone.now()
     open_tasks = list(
-        CaseTask.objects.filter(process=process).exclude(status__in=[STATUS.DONE, STATUS.CANCELED, STATUS.REVIVED])
+        CaseTask.objects.filter(process=process)
+        .exclude(status__in=[STATUS.DONE, STATUS.CANCELED, STATUS.REVIVED])
+        .exclude(flow_task__in=training_nodes())
     )
     for task in open_tasks:
         task.status = STATUS.CANCELED
@@ -152,7 +177,11 @@ def reroute(case, previous_task=None) -> None:
         task.save(update_fields=["status", "finished"])
     if case.state == CaseState.PAUSED:
         return
-    anchor = previous_task or (open_tasks[-1] if open_tasks else process.casetask_set.order_by("-id").first())
+    anchor = previous_task or (
+        open_tasks[-1]
+        if open_tasks
+        else process.casetask_set.exclude(flow_task__in=training_nodes()).order_by("-id").first()
+    )
     anchor_activation = anchor.flow_task.activation_class(anchor)
     anchor_activation.process = process
     process.case = case

@@ -1,11 +1,36 @@
+from .attachments import Attachment, FileKind
 from .audit import AuditAction, AuditEvent
 from .cases import Annex2Row, Case, CaseKind, CaseMentor, CaseState, MentorStatus
+from .notifications import Notification, NotificationKind, TaskReminder
+from .obligations import (
+    MentorOpinion,
+    ProgrammePolicy,
+    RecordCadence,
+    RecordDuty,
+    SemesterWork,
+    UnitPolicy,
+    WorkItem,
+    WorkStatus,
+)
 from .organisations import Organisation, OrgKind
 from .people import PartyStatus, Role, RoleAssignment, Sex, Teacher
 from .records import KINDS_FOR_CASE, RecordKind, TrainingRecord
 from .tasks import CaseProcess, CaseTask
 
 __all__ = [
+    "Attachment",
+    "FileKind",
+    "MentorOpinion",
+    "Notification",
+    "NotificationKind",
+    "ProgrammePolicy",
+    "RecordCadence",
+    "RecordDuty",
+    "SemesterWork",
+    "TaskReminder",
+    "UnitPolicy",
+    "WorkItem",
+    "WorkStatus",
     "Annex2Row",
     "KINDS_FOR_CASE",
     "RecordKind",

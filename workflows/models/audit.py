@@ -31,6 +31,16 @@ class AuditAction(models.TextChoices):
     EDIT = "edit", _("修改资料")
     RECORD = "record", _("培养记录")
     RECORD_CORRECT = "record_correct", _("更正培养记录")
+    ISSUE = "issue", _("下发培养任务")
+    WORK_SUBMIT = "work_submit", _("提交学期成果")
+    WORK_ACCEPT = "work_accept", _("学期成果审阅通过")
+    WORK_RETURN = "work_return", _("学期成果退回修改")
+    OPINION = "opinion", _("填写培养人意见")
+    REMIND = "remind", _("到期提醒")
+    OVERDUE = "overdue", _("逾期提醒")
+    ESCALATE = "escalate", _("升级督办")
+    URGE = "urge", _("催办")
+    POLICY = "policy", _("修改培养规则")
 
 
 CHANGE_LABELS = {
@@ -60,7 +70,29 @@ CHANGE_LABELS = {
     "date": _("日期"),
     "content": _("培养内容及成效"),
     "version": _("版本"),
+    "tasks": _("下发任务"),
+    "cancelled": _("撤销任务"),
+    "work": _("学期成果"),
+    "title": _("题目"),
+    "summary": _("摘要"),
+    "file": _("附件"),
+    "files": _("附件"),
+    "text": _("意见"),
+    "task": _("任务"),
+    "recipients": _("接收人"),
+    "due_at": _("办理期限"),
+    "escalated_to": _("升级至"),
+    "min_months_1": _("类别1最短培养期（月）"),
+    "min_months_2": _("类别2最短培养期（月）"),
+    "attachment_max_mb": _("附件大小上限（MB）"),
+    "record_every_months": _("培养记录频次（月）"),
+    "remind_before_days": _("到期前提醒天数"),
+    "escalate_after_days": _("逾期升级天数"),
 }
+
+
+# Who acted, when it was not by a role held at an organisation.
+EXTRA_ROLE_LABELS = {"mentor": _("培养人"), "trainee": _("培养对象"), "system": _("系统")}
 
 
 class AuditEvent(models.Model):
@@ -139,6 +171,6 @@ class AuditEvent(models.Model):
 
     @property
     def role_label(self) -> str:
-        if self.role == "mentor":
-            return str(_("培养人"))
+        if self.role in EXTRA_ROLE_LABELS:
+            return str(EXTRA_ROLE_LABELS[self.role])
         return Role(self.role).label if self.role in Role.values else self.role

@@ -7,6 +7,7 @@ and with what data is checked by the services in ``workflows.services.cases``.
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 
@@ -61,6 +62,11 @@ class Case(ConcurrentTransitionMixin, models.Model):
     )
     paused_from = models.CharField(_("暂停前阶段"), max_length=20, blank=True, choices=CaseState.choices)
     completed_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    # The training clock (DOMAIN §5, the minimum training period): when 培养中 first began,
+    # and the days since spent paused, which do not count.
+    training_started_on = models.DateField(_("开始培养日期"), null=True, blank=True)
+    paused_at = models.DateTimeField(_("暂停时间"), null=True, blank=True)
+    paused_days = models.PositiveIntegerField(_("培养期内暂停天数"), default=0)
     note = models.CharField(_("备注"), max_length=200, blank=True)
 
     class Meta:
@@ -95,7 +101,8 @@ class Case(ConcurrentTransitionMixin, models.Model):
 
     @transition(field=state, source=S.PAIRED, target=S.TRAINING)
     def start_training(self):
-        pass
+        if self.training_started_on is None:
+            self.training_started_on = timezone.localdate()
 
     @transition(field=state, source=S.TRAINING, target=S.PAIRED)
     def repair(self):
@@ -125,10 +132,15 @@ class Case(ConcurrentTransitionMixin, models.Model):
     @transition(field=state, source=list(ACTIVE_STATES), target=S.PAUSED)
     def pause(self):
         self.paused_from = self.state
+        self.paused_at = timezone.now()
 
     @transition(field=state, source=S.PAUSED, target=RETURN_VALUE(*ACTIVE_STATES))
     def resume(self):
         previous, self.paused_from = self.paused_from, ""
+        if self.training_started_on and self.paused_at:
+            paused_since = max(timezone.localdate(self.paused_at), self.training_started_on)
+            self.paused_days += max(0, (timezone.localdate() - paused_since).days)
+        self.paused_at = None
         return previous
 
     @transition(field=state, source=[*ACTIVE_STATES, S.PAUSED], target=S.EXITED)

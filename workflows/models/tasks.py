@@ -44,6 +44,42 @@ class CaseTask(AbstractTask):
     role = models.CharField(_("承办角色"), max_length=20, choices=Role.choices, blank=True)
     stage = models.CharField(_("阶段"), max_length=20, choices=CaseState.choices, blank=True)
     due_at = models.DateTimeField(_("办理期限"), null=True, blank=True)
+    # Training work (issue 3): which record period, semester item or mentor the task is for.
+    duty = models.ForeignKey(
+        "workflows.RecordDuty",
+        verbose_name=_("培养记录任务"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="tasks",
+    )
+    work = models.ForeignKey(
+        "workflows.SemesterWork",
+        verbose_name=_("学期成果"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="tasks",
+    )
+    mentor = models.ForeignKey(
+        "workflows.CaseMentor",
+        verbose_name=_("培养人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="tasks",
+    )
+    # Set by ``tick``: when the task was found overdue, and the organisation it was escalated to.
+    overdue_at = models.DateTimeField(_("逾期标记时间"), null=True, blank=True)
+    escalated_to = models.ForeignKey(
+        Organisation,
+        verbose_name=_("升级督办至"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="escalated_tasks",
+    )
+    escalated_at = models.DateTimeField(_("升级时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("待办任务")
@@ -53,6 +89,7 @@ class CaseTask(AbstractTask):
             models.Index(fields=["org", "status", "due_at"], name="task_queue"),
             models.Index(fields=["owner", "status", "due_at"], name="task_inbox"),
             models.Index(fields=["case", "status"], name="task_case"),
+            models.Index(fields=["escalated_to", "status"], name="task_escalated"),
         ]
 
     def save(self, *args, **kwargs):
@@ -66,6 +103,16 @@ class CaseTask(AbstractTask):
     def status_label(self) -> str:
         """viewflow's zh_Hans catalogue leaves task statuses untranslated; say them in Chinese."""
         return TASK_STATUS_LABELS.get(self.status, self.status)
+
+    @property
+    def title(self) -> str:
+        """The step's name, with the period or semester a training task is for."""
+        title = str(self.flow_task.task_title)
+        if self.duty_id:
+            return f"{title}（{self.duty.period_label}）"
+        if self.work_id:
+            return f"{title}：{self.work.semester_label}{self.work.get_item_display()}"
+        return title
 
     @property
     def is_overdue(self) -> bool:

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from viewflow.workflow.status import STATUS
 
 from ..errors import AlreadyHandled, GuardError, NotInScope, NotPermitted
-from ..flows import OPEN_TASK_STATUSES, CaseFlow, reroute
+from ..flows import OPEN_TASK_STATUSES, CaseFlow, reroute, training_nodes
 from ..models import (
     Annex2Row,
     AuditAction,
@@ -32,6 +32,7 @@ from ..models.cases import ACTIVE_STATES, ONE_STEP_BACK
 from ..selectors import cases_for_user, teachers_for_user, user_holds, user_holds_over
 from .audit import audit_log, set_owner
 from .locking import locked_case
+from .training import check_gate, sync_obligations
 
 MAX_MENTORS = 2
 CASE_MANAGERS = (Role.OFFICER, Role.REVIEWER, Role.CITY_ADMIN)
@@ -195,9 +196,14 @@ def _finish(activation) -> None:
     activation.execute()
 
 
+def _lifecycle_tasks(case: Case):
+    """The case's lifecycle steps (结对 … 市级备案), without its training work."""
+    return CaseTask.objects.filter(case=case, flow_task_type="HUMAN").exclude(flow_task__in=training_nodes())
+
+
 def _hand_back(actor, case: Case) -> None:
     """退回/撤回: the reopened step goes straight to whoever handled it last time, if they still can."""
-    reopened = CaseTask.objects.filter(case=case, flow_task_type="HUMAN", status=STATUS.NEW).select_related("org")
+    reopened = _lifecycle_tasks(case).filter(status=STATUS.NEW).select_related("org")
     for task in reopened:
         previous = (
             CaseTask.objects.filter(case=case, flow_task=task.flow_task, status=STATUS.DONE, owner__isnull=False)
@@ -244,6 +250,7 @@ def _transition(actor, task_id: int, nodes, *, action: str, reason: str = "", pe
         _finish(activation)
         if hand_back:
             _hand_back(actor, case)
+        sync_obligations(case)
     return case
 
 
@@ -337,9 +344,13 @@ def mentor_decline(*, actor, task_id: int, reason: str) -> Case:
 
 def case_submit(*, actor, task_id: int) -> Case:
     """The officer submits a trained candidate to the party branch for review."""
-    return _transition(
-        actor, task_id, [CaseFlow.submit], action=AuditAction.SUBMIT, perform=lambda case, task: case.submit()
-    )
+
+    def perform(case, task):
+        sync_obligations(case)
+        check_gate(case)
+        case.submit()
+
+    return _transition(actor, task_id, [CaseFlow.submit], action=AuditAction.SUBMIT, perform=perform)
 
 
 def case_approve(*, actor, task_id: int, reason: str = "") -> Case:
@@ -428,12 +439,14 @@ def case_withdraw(*, actor, case_id: int, reason: str = "") -> Case:
         if case.state not in ONE_STEP_BACK:
             raise GuardError(_("案例当前处于“%(state)s”，没有可撤回的提交。") % {"state": case.get_state_display()})
         pending = (
-            CaseTask.objects.filter(case=case, flow_task_type="HUMAN", status__in=OPEN_TASK_STATUSES)
+            _lifecycle_tasks(case)
+            .filter(status__in=OPEN_TASK_STATUSES)
             .select_related("owner")
             .first()
         )
         submitted = (
-            CaseTask.objects.filter(case=case, flow_task_type="HUMAN", status=STATUS.DONE)
+            _lifecycle_tasks(case)
+            .filter(status=STATUS.DONE)
             .select_related("org")
             .order_by("-finished", "-id")
             .first()
@@ -459,6 +472,7 @@ def case_withdraw(*, actor, case_id: int, reason: str = "") -> Case:
             to_state=case.state,
             reason=(reason or "").strip(),
         )
+        sync_obligations(case)
         reroute(case)
         _hand_back(actor, case)
     return case
@@ -481,6 +495,7 @@ def _managed(actor, case_id: int, *, action: str, reason: str, transition, chang
             reason=reason,
             changes=changes,
         )
+        sync_obligations(case)
         reroute(case)
     return case
 
@@ -561,6 +576,7 @@ def case_repair(*, actor, case_id: int, leaving_mentor_id: int, new_mentor_ids: 
             reason=reason,
             changes={"left": leaving.teacher.name, "mentors": [m.name for m in new_mentors]},
         )
+        sync_obligations(case)
         if new_mentors:
             reroute(case)
     return case

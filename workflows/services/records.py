@@ -5,11 +5,14 @@ import datetime
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..errors import GuardError, NotInScope, NotPermitted
-from ..models import KINDS_FOR_CASE, AuditAction, Case, CaseMentor, CaseState, MentorStatus, TrainingRecord
+from ..errors import AlreadyHandled, GuardError, NotInScope, NotPermitted
+from ..flows import OPEN_TASK_STATUSES, CaseFlow
+from ..models import KINDS_FOR_CASE, AuditAction, Case, CaseMentor, CaseState, CaseTask, MentorStatus, TrainingRecord
 from ..selectors import cases_for_user
+from .attachments import check_upload, staged_files
 from .audit import audit_log
 from .locking import locked_case
+from .training import fulfil_duty
 
 # Records are written while the trainee is being trained, and may still be completed
 # while the case is under review (the reviewers read them).
@@ -65,16 +68,41 @@ def _case_in_scope(actor, case_id: int) -> int:
     return case_id
 
 
-def record_write(*, actor, case_id: int, date: datetime.date, kind: str, content: str) -> TrainingRecord:
-    """A mentor writes and signs one 培养记录 for a trainee."""
-    with locked_case(_case_in_scope(actor, case_id)) as case:
+def record_write(
+    *,
+    actor,
+    case_id: int,
+    date: datetime.date,
+    kind: str,
+    content: str,
+    files=(),
+    task_id: int | None = None,
+) -> TrainingRecord:
+    """A mentor writes and signs one 培养记录 for a trainee, with optional attachments.
+
+    Written from a record task, it answers that task's period; written at any other time,
+    it answers the open period its date falls in, if there is one.
+    """
+    kinds = [check_upload(f) for f in files]
+    with staged_files() as staged, locked_case(_case_in_scope(actor, case_id)) as case:
         mentor = _mentor_of(actor, case)
         if case.state not in RECORDING_STATES:
             raise GuardError(_("案例当前处于“%(state)s”，不能填写培养记录。") % {"state": case.get_state_display()})
+        if task_id is not None:
+            task = CaseTask.objects.filter(pk=task_id, case=case, flow_task=CaseFlow.record).first()
+            if task is None or task.status not in OPEN_TASK_STATUSES:
+                raise AlreadyHandled(_("这项培养记录任务已经完成或已撤销，无需重复填写。请返回待办列表刷新。"))
+            if task.owner_id != actor.pk:
+                raise NotPermitted(_("这项培养记录任务是指定给另一位培养人的。"))
         content = _clean(case, date=date, kind=kind, content=content)
         record = TrainingRecord.objects.create(
             case=case, mentor=mentor, date=date, kind=kind, content=content, signed_by=actor
         )
+        stored = [staged.store(f, k, case=case, actor=actor, record=record) for f, k in zip(files, kinds, strict=True)]
+        answered = fulfil_duty(case, record, task_id=task_id)
+        extra = {"files": [a.name for a in stored]} if stored else {}
+        if answered is not None:
+            extra["task"] = answered.title
         audit_log(
             actor=actor,
             action=AuditAction.RECORD,
@@ -83,7 +111,14 @@ def record_write(*, actor, case_id: int, date: datetime.date, kind: str, content
             org=case.org,
             from_state=case.state,
             to_state=case.state,
-            changes={"record": record.pk, "date": str(date), "kind": record.get_kind_display(), "content": content},
+            task=answered,
+            changes={
+                "record": record.pk,
+                "date": str(date),
+                "kind": record.get_kind_display(),
+                "content": content,
+                **extra,
+            },
         )
     return record
 

@@ -21,8 +21,9 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
-from workflows.flows import OPEN_TASK_STATUSES, CaseFlow
+from workflows.flows import OPEN_TASK_STATUSES, CaseFlow, training_nodes
 from workflows.models import (
+    KINDS_FOR_CASE,
     Case,
     CaseKind,
     CaseState,
@@ -38,6 +39,10 @@ from workflows.models import (
 from workflows.routing import nearest_org_with_role
 from workflows.selectors import users_holding
 from workflows.services import cases as svc
+from workflows.services import records as record_svc
+from workflows.services import training
+from workflows.services.attachments import as_upload
+from workflows.services.locking import locked_case
 from workflows.services.tasks import task_claim
 from workflows.services.teachers import teacher_update
 
@@ -469,6 +474,30 @@ def pad(text: str, width: int) -> str:
     return text + " " * (width - display_width(text))
 
 
+RECORD_TEXT = {
+    CaseKind.CULTIVATE_MEMBER: [
+        "围绕入党动机谈心谈话，了解思想状况，推荐阅读《中国共产党章程》。",
+        "一同参加支部主题党日活动，会后交流体会，对方表示将按党员标准要求自己。",
+    ],
+    CaseKind.CULTIVATE_BACKBONE: [
+        "听课两节并评课，指出课堂提问层次不够，约定下周再听一次。",
+        "指导其上校级示范课，课后集体研讨，教学设计明显改进。",
+    ],
+}
+OPINION_TEXT = {
+    CaseKind.CULTIVATE_MEMBER: "该同志入党动机端正，培养期内表现良好，同意提交支部审核。",
+    CaseKind.CULTIVATE_BACKBONE: "该同志教学能力明显提升，已能独立承担示范课，同意提交审核。",
+}
+WORK_TITLES = {"case_study": "一次家校沟通的典型案例", "paper": "提问设计与课堂思维品质"}
+# A small but real PDF for the demo's semester work.
+DEMO_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
+    b"trailer<</Root 1 0 R>>\n%%EOF\n"
+)
+
+
 class Command(BaseCommand):
     help = (
         "生成演示数据：市委教育工委、附件1的19个单位、学校与支部、教师、各角色演示账号，"
@@ -588,6 +617,7 @@ class Command(BaseCommand):
     def _open_tasks(self, case: Case) -> list[CaseTask]:
         return list(
             CaseTask.objects.filter(case=case, flow_task_type="HUMAN", status__in=OPEN_TASK_STATUSES)
+            .exclude(flow_task__in=training_nodes())
             .select_related("org", "owner")
             .order_by("id")
         )
@@ -630,6 +660,9 @@ class Command(BaseCommand):
                 if mentor.name not in story.pending:
                     case = svc.mentor_accept(actor=mentor.user, task_id=self._accept_task(case, mentor).pk)
 
+        if reached >= PATH.index(S.TRAINING):
+            self._train(case, complete=reached >= PATH.index(S.BRANCH_REVIEW))
+
         if reached >= PATH.index(S.BRANCH_REVIEW):
             case = self._do(case, CaseFlow.submit, svc.case_submit)
             if story.withdrawn:
@@ -668,6 +701,64 @@ class Command(BaseCommand):
         case.refresh_from_db()
         expected = {"pause": S.PAUSED}.get(story.then, S.EXITED if story.then else story.until)
         assert case.state == expected, f"{case}: ended at {case.state}, expected {expected}"
+
+    def _train(self, case: Case, *, complete: bool) -> None:
+        """Give a case in training a past: records, semester work and, if it goes on to review, the gate met.
+
+        The training clock is set back (a year and more for cases that go on to review, a
+        few months for those still in training); everything else goes through the services.
+        """
+        today = timezone.localdate()
+        days = (420 if case.kind == CaseKind.CULTIVATE_MEMBER else 220) if complete else 100
+        started = today - datetime.timedelta(days=days)
+        Case.objects.filter(pk=case.pk).update(
+            training_started_on=started,
+            registered_at=timezone.make_aware(datetime.datetime.combine(started, datetime.time(9, 0)))
+            - datetime.timedelta(days=20),
+        )
+        with locked_case(case.pk) as locked:
+            training.sync_obligations(locked)
+        kinds = KINDS_FOR_CASE[case.kind]
+        for mentor in training.accepted_mentors(case):
+            for n, back in enumerate((days - 30, days - 60)):
+                record_svc.record_write(
+                    actor=mentor.teacher.user,
+                    case_id=case.pk,
+                    date=today - datetime.timedelta(days=back) if back > 0 else today,
+                    kind=kinds[n % (len(kinds) - 1)],
+                    content=RECORD_TEXT[case.kind][n],
+                )
+        submits = [t for t in self._training_tasks(case) if t.flow_task == CaseFlow.submit_work]
+        if not complete:
+            # The first trainee in training has sent a 典型案例 that waits for the mentor.
+            if not Case.objects.filter(works__status="submitted").exists() and submits:
+                self._submit_work(submits[0])
+            return
+        for task in submits:
+            self._submit_work(task)
+        for task in self._training_tasks(case):
+            if task.flow_task == CaseFlow.review_work:
+                training.work_review(actor=task.owner, task_id=task.pk, accept=True, note="内容充实，同意。")
+        for mentor in training.accepted_mentors(case):
+            training.opinion_write(actor=mentor.teacher.user, case_id=case.pk, text=OPINION_TEXT[case.kind])
+
+    def _training_tasks(self, case: Case) -> list[CaseTask]:
+        return list(
+            CaseTask.objects.filter(case=case, flow_task__in=training_nodes(), status__in=OPEN_TASK_STATUSES)
+            .select_related("work", "org", "owner")
+            .order_by("id")
+        )
+
+    def _submit_work(self, task: CaseTask) -> None:
+        work = task.work
+        title = WORK_TITLES[work.item]
+        training.work_submit(
+            actor=task.owner or self._holder(task.role, task.org),
+            task_id=task.pk,
+            title=title,
+            summary=f"{work.semester_label}{work.get_item_display()}：{title}。",
+            upload=as_upload(f"{work.get_item_display()}.pdf", DEMO_PDF),
+        )
 
     def _age_demo_data(self) -> None:
         """Give the demo a past: everything above happened today, which real data never does.

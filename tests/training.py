@@ -1,0 +1,59 @@
+"""Meeting the 支部审核 gate through the real services, for tests that need a case past it."""
+
+import datetime
+
+from django.utils import timezone
+from viewflow.workflow.status import STATUS
+
+from workflows.flows import CaseFlow, training_nodes
+from workflows.models import Case, CaseState, CaseTask, MentorStatus
+from workflows.selectors import users_holding
+from workflows.services import training
+from workflows.services.attachments import as_upload
+from workflows.services.locking import locked_case
+
+OPEN = [STATUS.NEW, STATUS.ASSIGNED]
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def lifecycle_tasks(case):
+    """The case's open lifecycle steps (结对 … 市级备案), without its training work."""
+    return list(
+        CaseTask.objects.filter(case=case, flow_task_type="HUMAN", status__in=OPEN)
+        .exclude(flow_task__in=training_nodes())
+        .order_by("id")
+    )
+
+
+def training_tasks(case, node=None):
+    qs = CaseTask.objects.filter(case=case, flow_task__in=training_nodes(), status__in=OPEN).order_by("id")
+    if node is not None:
+        qs = qs.filter(flow_task=node)
+    return list(qs)
+
+
+def submitter(task):
+    return task.owner or users_holding(task.role, task.org).first()
+
+
+def complete_training(case, *, started_days_ago: int = 400) -> Case:
+    """Start the training clock long enough ago, get every semester work accepted and every opinion written."""
+    assert Case.objects.get(pk=case.pk).state == CaseState.TRAINING
+    Case.objects.filter(pk=case.pk).update(
+        training_started_on=timezone.localdate() - datetime.timedelta(days=started_days_ago)
+    )
+    with locked_case(case.pk) as locked:
+        training.sync_obligations(locked)
+    for task in training_tasks(case, CaseFlow.submit_work):
+        training.work_submit(
+            actor=submitter(task), task_id=task.pk, title="题目", summary="摘要", upload=as_upload("成果.pdf", PDF)
+        )
+    for task in training_tasks(case, CaseFlow.review_work):
+        training.work_review(actor=task.owner, task_id=task.pk, accept=True)
+    for mentor in case.mentors.filter(status=MentorStatus.ACCEPTED, opinions__isnull=True).select_related(
+        "teacher__user"
+    ):
+        training.opinion_write(actor=mentor.teacher.user, case_id=case.pk, text="同意提交支部审核。")
+    assert training.gate_missing(Case.objects.get(pk=case.pk)) == []
+    case.refresh_from_db()
+    return case

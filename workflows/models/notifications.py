@@ -1,0 +1,66 @@
+"""Reminders: what the notification centre shows, and the once-only tokens that keep them single."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .cases import Case
+from .tasks import CaseTask
+
+
+class NotificationKind(models.TextChoices):
+    DUE_SOON = "due_soon", _("即将到期")
+    OVERDUE = "overdue", _("已逾期")
+    ESCALATED = "escalated", _("升级督办")
+    URGED = "urged", _("催办")
+
+
+class TaskReminder(models.Model):
+    """One reminder of one kind for one task, sent once: the unique key is the guarantee.
+
+    Two ``tick`` processes racing for the same reminder both try to insert this row; the
+    database lets exactly one in, and only that one notifies anybody. 催办 uses the key
+    ``urged:YYYY-MM-DD`` so a task is urged at most once a day.
+    """
+
+    task = models.ForeignKey(CaseTask, verbose_name=_("任务"), on_delete=models.CASCADE, related_name="reminders")
+    key = models.CharField(_("提醒"), max_length=40)
+    sent_at = models.DateTimeField(_("发送时间"), auto_now_add=True)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("催办人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("任务提醒")
+        verbose_name_plural = _("任务提醒")
+        constraints = [models.UniqueConstraint(fields=["task", "key"], name="reminder_once")]
+
+
+class Notification(models.Model):
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("接收人"), on_delete=models.CASCADE, related_name="notifications"
+    )
+    reminder = models.ForeignKey(
+        TaskReminder, verbose_name=_("提醒"), on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(_("类型"), max_length=20, choices=NotificationKind.choices)
+    task = models.ForeignKey(CaseTask, verbose_name=_("任务"), on_delete=models.CASCADE, related_name="+")
+    case = models.ForeignKey(Case, verbose_name=_("培养案例"), on_delete=models.CASCADE, related_name="+")
+    message = models.CharField(_("内容"), max_length=300)
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+    read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
+    emailed = models.BooleanField(_("已发邮件"), default=False)
+
+    class Meta:
+        verbose_name = _("通知")
+        verbose_name_plural = _("通知")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["recipient", "read_at"], name="notification_unread")]
+        constraints = [
+            models.UniqueConstraint(fields=["recipient", "reminder"], name="notification_once_per_recipient"),
+        ]
