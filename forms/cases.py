@@ -133,3 +133,30 @@ class RecordForm(forms.Form):
 
 class CorrectRecordForm(RecordForm):
     reason = forms.CharField(label=_("更正理由"), max_length=500, error_messages={"required": _("请填写更正理由。")})
+
+
+class WorkForm(forms.Form):
+    """A semester's 典型案例 or 论文: title, summary and the file."""
+
+    title = forms.CharField(label=_("题目"), max_length=200, error_messages={"required": _("请填写题目。")})
+    summary = forms.CharField(
+        label=_("摘要"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        error_messages={"required": _("请填写摘要（几句话说明主要内容）。")},
+    )
+    file = forms.FileField(
+        label=_("文件（PDF、Word、Excel、JPG 或 PNG）"),
+        # Empty, oversized or disguised files are refused by the service, which names the file.
+        allow_empty_file=True,
+        error_messages={"required": _("请上传成果文件（PDF、Word、Excel、JPG 或 PNG）。")},
+    )
+
+
+class OpinionForm(forms.Form):
+    text = forms.CharField(
+        label=_("培养人意见"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        error_messages={"required": _("请填写培养人意见。")},
+    )

@@ -7,7 +7,7 @@ from viewflow.urls import Application, Site
 from workflows import selectors
 from workflows.models import OrgKind, Role
 
-from .views import annex2, cases, lists, records, tasks
+from .views import annex2, cases, completeness, lists, notifications, records, tasks, training
 
 
 class InboxApp(Application):
@@ -36,6 +36,15 @@ class InboxApp(Application):
         path("cases/<int:case_id>/repair/", cases.case_repair, name="case_repair"),
         path("cases/<int:case_id>/records/", records.record_add, name="record_add"),
         path("records/<int:record_id>/correct/", records.record_correct, name="record_correct"),
+        path("cases/<int:case_id>/opinion/", training.opinion_add, name="opinion_add"),
+        path("attachments/<int:attachment_id>/", training.attachment_download, name="attachment"),
+        path("tasks/<int:task_id>/urge/", tasks.task_urge, name="task_urge"),
+        path("escalated/", lists.EscalatedView.as_view(), name="escalated"),
+        path("notifications/", notifications.notification_list, name="notifications"),
+        path("notifications/<int:notification_id>/open/", notifications.notification_open, name="notification_open"),
+        path("notifications/read-all/", notifications.notification_read_all, name="notifications_read_all"),
+        path("completeness/", completeness.completeness_page, name="completeness"),
+        path("completeness/download/", completeness.completeness_download, name="completeness_download"),
         path("annex2/", annex2.annex2_page, name="annex2"),
         path("annex2/download/<str:fmt>/", annex2.annex2_download, name="annex2_download"),
     ]
@@ -51,6 +60,9 @@ class InboxApp(Application):
         return {
             "inbox_count": selectors.inbox_for_user(request.user).count(),
             "queue_count": selectors.queue_for_user(request.user).count(),
+            "escalated_count": selectors.escalated_for_user(request.user).count(),
+            "unread_count": selectors.unread_count(request.user),
+            "can_completeness": bool(assignments),
             # Only show the menu entries that lead somewhere for this user.
             "can_register": any(a.role == Role.OFFICER for a in assignments),
             "can_annex2": any(a.org.kind in (OrgKind.CITY, OrgKind.COUNTY, OrgKind.DIRECT) for a in assignments),

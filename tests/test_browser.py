@@ -1,4 +1,4 @@
-"""A school officer works the inbox in real headless Chromium against a real server."""
+"""A school officer and a mentor work the inbox in real headless Chromium against a real server."""
 
 import os
 import socket
@@ -87,4 +87,39 @@ def test_school_officer_claims_and_submits_from_the_inbox(demo_server):
         page.get_by_role("link", name=trainee).first.click()
         expect(page.locator("#case-state")).to_have_text("支部审核")
         expect(page.locator("#events")).to_contain_text("提交审核")
+        browser.close()
+
+
+def test_mentor_writes_a_record_from_the_inbox_and_the_task_is_gone(demo_server):
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        page.goto(f"{demo_server}/accounts/login/")
+        page.fill("input[name=username]", "mentor_zhang")
+        page.fill("input[name=password]", "demo12345")
+        page.click("button[type=submit], input[type=submit]")
+        page.wait_for_url(f"{demo_server}/inbox/")
+
+        # The mentor's front page: his trainees, and this month's record task in the list.
+        expect(page.locator("#my-trainees")).to_contain_text("赵敏")
+        tasks = page.locator("tr", has_text="填写培养记录").filter(has_text="赵敏")
+        expect(tasks).to_have_count(1)
+
+        # One click from the front page to today's record.
+        page.locator("#my-trainees tr", has_text="赵敏").get_by_role("link", name="写今天的记录").click()
+        expect(page.locator("#task-title")).to_contain_text("填写培养记录")
+        page.select_option("#record-form select[name=kind]", "talk")
+        page.fill("#record-form textarea[name=content]", "围绕入党动机谈心谈话，对方表示将以党员标准要求自己。")
+        page.get_by_role("button", name="签名并保存").click()
+
+        expect(page.locator(".sp-message")).to_contain_text("培养记录已签名保存")
+        expect(page.locator("h1")).to_contain_text("我的待办")
+        expect(page.locator("tr", has_text="填写培养记录").filter(has_text="赵敏")).to_have_count(0)
+
+        # The record is on the case page, signed by him.
+        page.locator("#my-trainees").get_by_role("link", name="赵敏").click()
+        expect(page.locator("#records")).to_contain_text("围绕入党动机谈心谈话")
+        expect(page.locator("#records")).to_contain_text("张建国")
         browser.close()

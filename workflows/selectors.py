@@ -1,5 +1,7 @@
 """Every read a view, report or command needs, scoped to the user's subtree first."""
 
+import datetime
+
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
@@ -8,15 +10,19 @@ from viewflow.workflow.status import STATUS
 from .errors import NotInScope
 from .models import (
     Annex2Row,
+    Attachment,
     AuditEvent,
     Case,
     CaseKind,
     CaseMentor,
     CaseTask,
+    MentorOpinion,
     MentorStatus,
+    Notification,
     Organisation,
     Role,
     RoleAssignment,
+    SemesterWork,
     Teacher,
     TrainingRecord,
 )
@@ -108,6 +114,7 @@ def current_records(case: Case):
     return (
         TrainingRecord.objects.filter(case=case, superseded_by__isnull=True)
         .select_related("mentor__teacher", "supersedes")
+        .prefetch_related("attachments")
         .order_by("date", "id")
     )
 
@@ -127,6 +134,27 @@ def record_history(record: TrainingRecord) -> list[TrainingRecord]:
     return chain
 
 
+def case_works(case: Case) -> list[SemesterWork]:
+    """The trainee's semester work, oldest semester first, with every file ever uploaded for it."""
+    return list(case.works.prefetch_related("attachments").order_by("semester_start", "item"))
+
+
+def current_opinions(case: Case) -> list[MentorOpinion]:
+    """Each mentor's latest 培养人意见."""
+    latest: dict[int, MentorOpinion] = {}
+    for opinion in case.opinions.select_related("mentor__teacher").order_by("signed_at", "id"):
+        latest[opinion.mentor_id] = opinion
+    return list(latest.values())
+
+
+def attachment_for_user(user, attachment_id) -> Attachment:
+    """A file, only if its case is in the user's scope; anyone else gets a 404, never the bytes."""
+    attachment = Attachment.objects.filter(pk=attachment_id).first()
+    if attachment is None or not cases_for_user(user).filter(pk=attachment.case_id).exists():
+        raise NotInScope("未找到该附件，或它不在您的管辖范围内。")
+    return attachment
+
+
 def last_return(case: Case) -> AuditEvent | None:
     """The 退回 or 撤回 that brought the case to its current stage, if that is how it got here."""
     for event in case_events(case).order_by("-at", "-id")[:50]:
@@ -137,7 +165,7 @@ def last_return(case: Case) -> AuditEvent | None:
 
 # --- tasks -------------------------------------------------------------------------
 
-TASK_RELATED = ("case__teacher", "case__unit", "org", "owner")
+TASK_RELATED = ("case__teacher", "case__unit", "org", "owner", "duty", "work")
 
 
 def _task_base() -> QuerySet[CaseTask]:
@@ -168,6 +196,20 @@ def archive_for_user(user) -> QuerySet[CaseTask]:
 def tasks_in_scope(user) -> QuerySet[CaseTask]:
     """Every human task of a case the user can see (for the case page, auditors, supervisors)."""
     return _task_base().filter(case__in=cases_for_user(user))
+
+
+def escalated_for_user(user) -> QuerySet[CaseTask]:
+    """督办: open tasks escalated to an organisation where the user holds an acting role."""
+    org_ids = [a.org_id for a in user_assignments(user) if a.role in ACTING_ROLES]
+    return _task_base().filter(escalated_to_id__in=org_ids, status__in=[STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED])
+
+
+def notifications_for_user(user) -> QuerySet[Notification]:
+    return Notification.objects.filter(recipient=user).select_related("task", "case__teacher").order_by("-id")
+
+
+def unread_count(user) -> int:
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
 
 
 def task_for_user(user, task_id) -> CaseTask:
@@ -255,3 +297,210 @@ def annex2_years(unit: Organisation) -> list[int]:
 
 def kind_label(kind: str) -> str:
     return CaseKind(kind).label
+
+
+# --- 完成情况 --------------------------------------------------------------------------
+
+# Cases whose semester work and records are still being tracked (培养中 up to 市级备案, and paused ones).
+COMPLETENESS_STATES = ("training", "branch_review", "unit_review", "city_filing", "paused")
+
+
+class CompletenessCell:
+    """One cell of the matrix: the words shown, and whether they mark something missing."""
+
+    __slots__ = ("text", "missing")
+
+    def __init__(self, text: str, missing: bool = False):
+        self.text = str(text)  # never a lazy label: openpyxl writes only plain strings
+        self.missing = missing
+
+    def __repr__(self) -> str:
+        return f"CompletenessCell({self.text!r}, missing={self.missing})"
+
+
+class CompletenessRow:
+    """One trainee's case: who, where, which stage, then three cells per semester."""
+
+    __slots__ = ("case_id", "name", "kind", "org_name", "state", "cells")
+
+    def __init__(self, *, case_id: int, name: str, kind: str, org_name: str, state: str, cells: list):
+        self.case_id = case_id
+        self.name = name
+        self.kind = kind
+        self.org_name = org_name
+        self.state = state
+        self.cells = cells
+
+    @property
+    def facts(self) -> list[str]:
+        return [self.name, self.kind, self.org_name, self.state]
+
+    @property
+    def missing(self) -> bool:
+        return any(cell.missing for cell in self.cells)
+
+
+def _check_can_read_completeness(user) -> None:
+    """Anyone holding a role (auditors included) may read; mentors and trainees alone may not."""
+    from django.utils.translation import gettext as _
+
+    from .errors import NotPermitted
+
+    if not user_assignments(user):
+        raise NotPermitted(_("完成情况仅向党务干部、支部书记、审核人、市级管理员和审计人员开放，您没有查看权限。"))
+
+
+def completeness_orgs(user) -> list[Organisation]:
+    """Units and schools inside the user's subtree, each unit followed by its schools, for the filter."""
+    from .models import OrgKind
+
+    _check_can_read_completeness(user)
+    kinds = [OrgKind.COUNTY, OrgKind.DIRECT, OrgKind.SCHOOL]
+    return list(
+        Organisation.objects.filter(_path_q("path", user_scope_paths(user)), kind__in=kinds)
+        .select_related("unit")
+        .order_by("unit__sort_order", "unit_id", "path")
+    )
+
+
+def completeness_rows(user, *, org: Organisation | None = None, kind: str = "") -> tuple[list, list]:
+    """The 完成情况 matrix: the semesters (their start dates, oldest first) and one row per case.
+
+    Each row has, per semester, 典型案例, 论文 and 培养记录. A work counts once accepted; the
+    record cell counts the current versions dated in the semester, and the periods due in the
+    semester (period end inside it) that ended before today with no record. A fixed number of
+    queries, whatever the number of cases.
+    """
+    from django.db.models import Prefetch
+    from django.utils.translation import gettext as _
+
+    from .models import RecordDuty, SemesterWork, WorkItem, WorkStatus
+    from .models.organisations import SCHOOL_LEVEL_KINDS
+    from .periods import semester_end, semester_of
+
+    _check_can_read_completeness(user)
+    if org is not None and not any(org.path.startswith(path) for path in user_scope_paths(user)):
+        raise NotInScope(_("未找到该组织，或它不在您的管辖范围内。"))
+    today = timezone.localdate()
+    cases = cases_for_user(user).filter(state__in=COMPLETENESS_STATES)
+    if org is not None:
+        cases = cases.filter(scope_path__startswith=org.path)
+    if kind:
+        cases = cases.filter(kind=kind)
+    cases = list(
+        cases.select_related("teacher", "org")
+        .prefetch_related(
+            Prefetch("works", queryset=SemesterWork.objects.only("id", "case_id", "semester_start", "item", "status")),
+            Prefetch(
+                "records",
+                queryset=TrainingRecord.objects.filter(superseded_by__isnull=True).only("id", "case_id", "date"),
+                to_attr="current_versions",
+            ),
+            Prefetch(
+                "record_duties",
+                queryset=RecordDuty.objects.filter(record__isnull=True, period_end__lt=today).only(
+                    "id", "case_id", "period_end"
+                ),
+                to_attr="overdue_duties",
+            ),
+        )
+        .order_by("unit__sort_order", "unit_id", "scope_path", "teacher__name", "kind", "id")
+    )
+
+    semesters = sorted({work.semester_start for case in cases for work in case.works.all()})
+    ancestor_ids = {pk for case in cases for pk in case.org.ancestor_ids}
+    ancestors = Organisation.objects.in_bulk(ancestor_ids)
+    status_labels = {value: str(label) for value, label in WorkStatus.choices}
+
+    def school_name(case) -> str:
+        for pk in case.org.ancestor_ids:
+            found = ancestors.get(pk)
+            if found is not None and found.kind in SCHOOL_LEVEL_KINDS:
+                return found.name
+        return case.org.name
+
+    def work_cell(work) -> CompletenessCell:
+        if work is None:
+            return CompletenessCell("—")  # not owed: the case was not in training that semester
+        if work.status == WorkStatus.ACCEPTED:
+            return CompletenessCell(status_labels[work.status])
+        return CompletenessCell(_("未完成（%(status)s）") % {"status": status_labels[work.status]}, missing=True)
+
+    rows = []
+    for case in cases:
+        works = {(w.semester_start, w.item): w for w in case.works.all()}
+        owed: dict = {}
+        for duty in case.overdue_duties:
+            semester = semester_of(duty.period_end)
+            if semester is not None:
+                owed[semester.start] = owed.get(semester.start, 0) + 1
+        cells = []
+        for start in semesters:
+            end = semester_end(start)
+            cells.append(work_cell(works.get((start, WorkItem.CASE_STUDY))))
+            cells.append(work_cell(works.get((start, WorkItem.PAPER))))
+            written = sum(start <= r.date <= end for r in case.current_versions)
+            text = _("%(n)d 条") % {"n": written}
+            if owed.get(start):
+                text = _("%(text)s，缺 %(m)d 期") % {"text": text, "m": owed[start]}
+            cells.append(CompletenessCell(text, missing=bool(owed.get(start))))
+        state = case.get_state_display()
+        if case.state == "paused" and case.paused_from:
+            previous = case.get_paused_from_display()
+            state = _("%(state)s（暂停前：%(previous)s）") % {"state": state, "previous": previous}
+        rows.append(
+            CompletenessRow(
+                case_id=case.pk,
+                name=case.teacher.name,
+                kind=case.kind,
+                org_name=school_name(case),
+                state=state,
+                cells=cells,
+            )
+        )
+    return semesters, rows
+
+
+# --- the mentor's day ------------------------------------------------------------------
+
+
+def mentor_day(user) -> dict:
+    """What a mentor (or trainee) needs first thing: trainees, what is due this week, what came back."""
+    from .flows import CaseFlow
+
+    today = timezone.localdate()
+    week_end = today + datetime.timedelta(days=6 - today.weekday())
+    open_mine = list(inbox_for_user(user).order_by("due_at", "id"))
+    mentorships = list(
+        CaseMentor.objects.filter(teacher__user=user, status=MentorStatus.ACCEPTED)
+        .exclude(case__state__in=["completed", "exited"])
+        .select_related("case__teacher", "case__org")
+        .order_by("case__teacher__name")
+    )
+    trainees = []
+    for mentorship in mentorships:
+        case = mentorship.case
+        records = TrainingRecord.objects.filter(case=case, superseded_by__isnull=True)
+        record_task = next(
+            (t for t in open_mine if t.case_id == case.pk and t.flow_task == CaseFlow.record and t.duty_id), None
+        )
+        trainees.append(
+            {
+                "case": case,
+                "last_record": records.order_by("-date").values_list("date", flat=True).first(),
+                "record_count": records.count(),
+                "works": list(case.works.filter(semester_end__gte=today).order_by("item")),
+                "record_task": record_task,
+                "can_record": case.state in ("training", "branch_review", "unit_review"),
+            }
+        )
+    due_week = [t for t in open_mine if t.due_at and timezone.localdate(t.due_at) <= week_end]
+    returned = [t for t in open_mine if t.work_id and t.work.status == "returned"]
+    returned += [
+        t
+        for t in open_mine
+        if t.role and (event := last_return(t.case)) is not None and event.to_state == t.stage and t not in returned
+    ]
+    if not trainees and not returned:
+        return {}
+    return {"mentor_day": True, "trainees": trainees, "due_week": due_week, "returned": returned, "week_end": week_end}

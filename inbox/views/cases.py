@@ -7,13 +7,22 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from viewflow.workflow.status import STATUS
 
-from forms.cases import ReasonForm, RecordForm, RegisterCaseForm, RepairForm, RequiredReasonForm, first_error
+from forms.cases import (
+    OpinionForm,
+    ReasonForm,
+    RecordForm,
+    RegisterCaseForm,
+    RepairForm,
+    RequiredReasonForm,
+    first_error,
+)
 from workflows import selectors
 from workflows.errors import GuardError, NotPermitted
-from workflows.flows import OPEN_TASK_STATUSES
+from workflows.flows import OPEN_TASK_STATUSES, training_nodes
 from workflows.models import KINDS_FOR_CASE, CaseState, MentorStatus, Role
 from workflows.models.cases import ONE_STEP_BACK
 from workflows.services import cases as case_services
+from workflows.services import training
 from workflows.services.records import RECORDING_STATES
 
 from .common import done, error_page, guarded, post_only
@@ -26,8 +35,10 @@ def _case_context(request, case, **extra):
     user = request.user
     tasks = selectors.tasks_in_scope(user).filter(case=case).order_by("created", "id")
     manager = selectors.user_holds_over(user, MANAGERS, case.org)
-    last_done = next((t for t in reversed(tasks) if t.status == STATUS.DONE), None)
+    lifecycle = [t for t in tasks if t.flow_task not in training_nodes()]
+    last_done = next((t for t in reversed(lifecycle) if t.status == STATUS.DONE), None)
     open_tasks = [t for t in tasks if t.status in OPEN_TASK_STATUSES]
+    open_steps = [t for t in lifecycle if t.status in OPEN_TASK_STATUSES]
     mentors = list(selectors.mentors_of_case(case))
     my_mentorship = next(
         (m for m in mentors if m.teacher.user_id == user.pk and m.status == MentorStatus.ACCEPTED), None
@@ -37,6 +48,11 @@ def _case_context(request, case, **extra):
         "case": case,
         "mentors": mentors,
         "records": selectors.current_records(case),
+        "works": selectors.case_works(case),
+        "opinions": selectors.current_opinions(case),
+        "opinion_form": extra.pop("opinion_form", None)
+        or (OpinionForm() if my_mentorship is not None and case.state == CaseState.TRAINING else None),
+        "gate": training.gate_missing(case) if case.state == CaseState.TRAINING else None,
         "record_form": extra.pop("record_form", None)
         or (RecordForm(kinds=KINDS_FOR_CASE[case.kind]) if can_record else None),
         "tasks": tasks,
@@ -51,7 +67,7 @@ def _case_context(request, case, **extra):
             case.state in ONE_STEP_BACK
             and last_done is not None
             and last_done.owner_id == user.pk
-            and all(t.owner_id is None for t in open_tasks)
+            and all(t.owner_id is None for t in open_steps)
         ),
         "repair_form": extra.pop("repair_form", None)
         or (

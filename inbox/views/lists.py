@@ -49,7 +49,7 @@ class TaskListView(ListModelView):
         return {"data": self.request.GET or None, "request": self.request}
 
     def task_title(self, task):
-        return task.flow_task.task_title
+        return task.title
 
     task_title.short_description = _("事项")
 
@@ -96,6 +96,13 @@ class InboxView(TaskListView):
     title = _("我的待办")
     selector = staticmethod(selectors.inbox_for_user)
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if not self.request.GET:
+            # The mentor's day (and the trainee's): on the front page of the inbox, above the list.
+            context.update(selectors.mentor_day(self.request.user))
+        return context
+
 
 class QueueView(TaskListView):
     title = _("待认领")
@@ -112,6 +119,21 @@ class QueueView(TaskListView):
         )
 
     claim.short_description = _("操作")
+
+
+class EscalatedView(TaskListView):
+    """督办: overdue tasks escalated to the user's organisation, to 催办 or 改派."""
+
+    title = _("督办")
+    selector = staticmethod(selectors.escalated_for_user)
+    columns = TaskListView.columns + ("handler",)
+
+    def handler(self, task):
+        if task.owner_id:
+            return task.owner.get_full_name() or task.owner.get_username()
+        return _("%(org)s待认领") % {"org": task.org.name}
+
+    handler.short_description = _("承办人")
 
 
 class ArchiveView(TaskListView):

@@ -24,7 +24,9 @@ def record_add(request, case_id: int):
         if not form.is_valid():
             record_services.check_can_record(actor=request.user, case=case)
             raise GuardError(first_error(form))
-        record_services.record_write(actor=request.user, case_id=case.pk, **form.cleaned_data)
+        record_services.record_write(
+            actor=request.user, case_id=case.pk, files=request.FILES.getlist("files"), **form.cleaned_data
+        )
     except GuardError as error:
         if error.status == 404:
             raise

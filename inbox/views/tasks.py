@@ -7,13 +7,25 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from viewflow.workflow.status import STATUS
 
-from forms.cases import FileForm, PairForm, ReasonForm, ReassignForm, RequiredReasonForm, first_error
+from forms.cases import (
+    FileForm,
+    OpinionForm,
+    PairForm,
+    ReasonForm,
+    ReassignForm,
+    RecordForm,
+    RequiredReasonForm,
+    WorkForm,
+    first_error,
+)
 from workflows import selectors
 from workflows.errors import GuardError
 from workflows.flows import OPEN_TASK_STATUSES, CaseFlow
-from workflows.models import CaseKind, CaseMentor, MentorStatus, PartyStatus
+from workflows.models import KINDS_FOR_CASE, CaseKind, CaseMentor, MentorStatus, PartyStatus
 from workflows.models.people import ACTING_ROLES
 from workflows.services import cases as case_services
+from workflows.services import records as record_services
+from workflows.services import reminders, training
 from workflows.services import tasks as task_services
 
 from .common import done, guarded, post_only
@@ -59,7 +71,27 @@ def _task_context(request, task, **forms):
         context["file_form"] = FileForm()
     if supervisor and "reassign_form" not in forms:
         context["reassign_form"] = ReassignForm(users=selectors.users_holding(task.role, task.org))
+    context["can_urge"] = is_open and _may_urge(user, task)
+    node = task.flow_task
+    if can_act and node == CaseFlow.record and "record_form" not in forms:
+        context["record_form"] = RecordForm(kinds=KINDS_FOR_CASE[task.case.kind])
+    if can_act and node == CaseFlow.submit_work and "work_form" not in forms:
+        context["work_form"] = WorkForm()
+    if can_act and node == CaseFlow.opinion and "opinion_form" not in forms:
+        context["opinion_form"] = OpinionForm()
+    if node == CaseFlow.submit and is_open:
+        context["gate"] = training.gate_missing(task.case)
+    if task.work_id:
+        context["work"] = task.work
     return context
+
+
+def _may_urge(user, task) -> bool:
+    try:
+        reminders.check_can_urge(user, task)
+    except GuardError:
+        return False
+    return True
 
 
 @login_required
@@ -125,6 +157,53 @@ def _act(request, task, action):
         service(actor=user, task_id=task_id, reason=form.cleaned_data["reason"])
         message = _("已退回上一步。") if action == "return" else _("已谢绝结对，党务干部将重新安排。")
         return done(request, message, reverse("inbox:inbox"))
+    if action == "record":
+        form = RecordForm(request.POST, kinds=KINDS_FOR_CASE[task.case.kind])
+        if not form.is_valid():
+            return _form_error(request, task_id, first_error(form), record_form=form)
+        try:
+            record_services.record_write(
+                actor=user,
+                case_id=task.case_id,
+                task_id=task_id,
+                files=request.FILES.getlist("files"),
+                **form.cleaned_data,
+            )
+        except GuardError as error:
+            if error.status == 404:
+                raise
+            return _form_error(request, task_id, error.message, status=error.status, record_form=form)
+        return done(request, _("培养记录已签名保存，本期记录任务已完成。"), reverse("inbox:inbox"))
+    if action == "work_submit":
+        form = WorkForm(request.POST, request.FILES)
+        if not form.is_valid():
+            return _form_error(request, task_id, first_error(form), work_form=form)
+        try:
+            training.work_submit(
+                actor=user,
+                task_id=task_id,
+                upload=form.cleaned_data["file"],
+                **{k: form.cleaned_data[k] for k in ("title", "summary")},
+            )
+        except GuardError as error:
+            if error.status == 404:
+                raise
+            return _form_error(request, task_id, error.message, status=error.status, work_form=form)
+        return done(request, _("已提交，等待培养人审阅。"), reverse("inbox:inbox"))
+    if action in ("work_accept", "work_return"):
+        form = ReasonForm(request.POST)
+        form.is_valid()
+        training.work_review(
+            actor=user, task_id=task_id, accept=action == "work_accept", note=form.cleaned_data.get("reason", "")
+        )
+        message = _("已审阅通过。") if action == "work_accept" else _("已退回培养对象修改。")
+        return done(request, message, reverse("inbox:inbox"))
+    if action == "opinion":
+        form = OpinionForm(request.POST)
+        if not form.is_valid():
+            return _form_error(request, task_id, first_error(form), opinion_form=form)
+        training.opinion_write(actor=user, case_id=task.case_id, text=form.cleaned_data["text"])
+        return done(request, _("培养人意见已签名保存。"), reverse("inbox:inbox"))
     raise GuardError(_("未知的操作，请在下方重新选择。"))
 
 
@@ -142,6 +221,18 @@ def task_claim(request, task_id: int):
 def task_unclaim(request, task_id: int):
     task_services.task_unclaim(actor=request.user, task_id=task_id)
     return done(request, _("已放回待认领。"), reverse("inbox:queue"))
+
+
+@login_required
+@post_only
+@guarded
+def task_urge(request, task_id: int):
+    task = selectors.task_for_user(request.user, task_id)
+    reminders.check_can_urge(request.user, task)
+    form = ReasonForm(request.POST)
+    form.is_valid()
+    count = reminders.task_urge(actor=request.user, task_id=task_id, reason=form.cleaned_data.get("reason", ""))
+    return done(request, _("已催办，%(n)d 人收到通知。") % {"n": count}, reverse("inbox:task", args=[task_id]))
 
 
 @login_required

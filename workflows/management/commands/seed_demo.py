@@ -347,6 +347,7 @@ class Story:
     year_offset: int = 0  # 完成年度: 0 this year, -1 last year
     then: str = ""  # "pause" or "exit_transfer" / "exit_self" after reaching ``until``
     claim: bool = False  # the open task is claimed into its holder's inbox
+    ready: bool = False  # in training with the 支部审核 gate met: the officer can submit now
     note: str = ""
 
 
@@ -360,7 +361,7 @@ STORIES = [
     Story("李婷", K1, S.PAIRED, mentors=("陈丽华", "张建国"), pending=("张建国",)),
     Story("杨帆", K2, S.PAIRED, mentors=("刘志强",), pending=("刘志强",)),
     Story("赵敏", K1, S.TRAINING, mentors=("张建国",), claim=True),
-    Story("孙立", K2, S.TRAINING, mentors=("何美玲",)),
+    Story("孙立", K2, S.TRAINING, mentors=("何美玲",), ready=True),
     Story("周雅琴", K1, S.BRANCH_REVIEW, mentors=("陈丽华",), withdrawn=True),
     Story("邓超", K2, S.BRANCH_REVIEW, mentors=("刘志强",)),
     Story("郑芳", K1, S.UNIT_REVIEW, mentors=("张建国", "陈丽华"), returned_at=("unit",)),
@@ -661,7 +662,7 @@ class Command(BaseCommand):
                     case = svc.mentor_accept(actor=mentor.user, task_id=self._accept_task(case, mentor).pk)
 
         if reached >= PATH.index(S.TRAINING):
-            self._train(case, complete=reached >= PATH.index(S.BRANCH_REVIEW))
+            self._train(case, complete=story.ready or reached >= PATH.index(S.BRANCH_REVIEW))
 
         if reached >= PATH.index(S.BRANCH_REVIEW):
             case = self._do(case, CaseFlow.submit, svc.case_submit)

@@ -1,0 +1,47 @@
+"""The notification centre: reminders, 催办 and escalations addressed to the user."""
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from workflows import selectors
+from workflows.errors import NotInScope
+
+from .common import done, guarded, post_only
+
+
+@login_required
+def notification_list(request):
+    paginator = selectors.ClampingPaginator(selectors.notifications_for_user(request.user), 25)
+    page = paginator.page(request.GET.get("page") or 1)
+    return TemplateResponse(
+        request,
+        "inbox/notifications.html",
+        {"page_obj": page, "notifications": page, "paginator": paginator, "view": {"page_kwarg": "page"}},
+    )
+
+
+@login_required
+@post_only
+@guarded
+def notification_open(request, notification_id: int):
+    """Mark one notification read and go to its task (or, if the task is gone from view, its case)."""
+    notification = selectors.notifications_for_user(request.user).filter(pk=notification_id).first()
+    if notification is None:
+        raise NotInScope(_("未找到该通知。"))
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])
+    if selectors.tasks_in_scope(request.user).filter(pk=notification.task_id).exists():
+        return redirect(reverse("inbox:task", args=[notification.task_id]))
+    return redirect(reverse("inbox:notifications"))
+
+
+@login_required
+@post_only
+def notification_read_all(request):
+    selectors.notifications_for_user(request.user).filter(read_at__isnull=True).update(read_at=timezone.now())
+    return done(request, _("已全部标为已读。"), reverse("inbox:notifications"))

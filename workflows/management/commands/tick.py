@@ -1,0 +1,28 @@
+"""manage.py tick: open due training work, send reminders, mark overdue steps, escalate."""
+
+import time
+
+from django.core.management.base import BaseCommand
+from django.utils import timezone
+
+from workflows.services.reminders import tick
+
+
+class Command(BaseCommand):
+    help = (
+        "定时任务：按单位频次下发培养记录和学期成果任务，发送到期和逾期提醒，逾期超过规定天数的升级督办。"
+        "可重复运行，多个进程同时运行也只发一次。"
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--loop", action="store_true", help="每分钟运行一次，直到被中止")
+        parser.add_argument("--interval", type=int, default=60, help="--loop 的间隔秒数（默认 60）")
+
+    def handle(self, *args, loop: bool, interval: int, **options):
+        while True:
+            report = tick()
+            stamp = timezone.localtime().strftime("%Y-%m-%d %H:%M:%S")
+            self.stdout.write(f"[{stamp}] {report.summary()}")
+            if not loop:
+                return
+            time.sleep(max(1, interval))
