@@ -7,7 +7,7 @@ from viewflow.urls import Application, Site
 from workflows import selectors
 from workflows.models import OrgKind, Role
 
-from .views import annex2, cases, completeness, lists, notifications, records, tasks, training
+from .views import annex2, cases, completeness, lists, notifications, policy, records, tasks, training
 
 
 class InboxApp(Application):
@@ -43,6 +43,7 @@ class InboxApp(Application):
         path("notifications/", notifications.notification_list, name="notifications"),
         path("notifications/<int:notification_id>/open/", notifications.notification_open, name="notification_open"),
         path("notifications/read-all/", notifications.notification_read_all, name="notifications_read_all"),
+        path("policy/", policy.policy_page, name="policy"),
         path("completeness/", completeness.completeness_page, name="completeness"),
         path("completeness/download/", completeness.completeness_download, name="completeness_download"),
         path("annex2/", annex2.annex2_page, name="annex2"),

@@ -92,7 +92,13 @@ main() {
     # --insecure serves viewflow's bundled static files with DEBUG off, so users see the
     # app's own Chinese error pages rather than Django's debug pages.
     export ALLOWED_HOSTS="${ALLOWED_HOSTS:-*}"
-    exec .venv/bin/python manage.py runserver --insecure 0.0.0.0:8000
+    # The reminders clock: tick once a minute beside the server (new record periods and
+    # semesters, 到期/逾期 reminders, escalation). It stops when the server stops.
+    log "Starting manage.py tick --loop in the background (log: tick.log)"
+    .venv/bin/python manage.py tick --loop >>tick.log 2>&1 &
+    local ticker=$!
+    trap "kill $ticker 2>/dev/null" EXIT
+    .venv/bin/python manage.py runserver --insecure 0.0.0.0:8000
 }
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then

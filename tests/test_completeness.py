@@ -2,15 +2,16 @@
 
 import datetime
 import io
+import zoneinfo
 from html.parser import HTMLParser
 from types import SimpleNamespace
+from unittest import mock
 from urllib.parse import quote
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 from openpyxl import load_workbook
 
 from tests.factories import make_teacher
@@ -31,11 +32,18 @@ from workflows.periods import record_period, semester_label, semester_of
 from workflows.services import cases as svc
 from workflows.services import records as record_svc
 
-TODAY = timezone.localdate()
+# The tests run on a fixed day inside a semester, whatever the calendar says (in August
+# training opens no semester work, so "today" must not depend on when CI runs).
+TODAY = datetime.date(2026, 11, 10)
 CURRENT = semester_of(TODAY)
 
-# Training only opens semester work inside a semester; in August there is none to show.
-pytestmark = pytest.mark.skipif(CURRENT is None, reason="八月暑假不属于任何学期，培养中的案例没有本学期成果")
+
+@pytest.fixture(autouse=True)
+def _fixed_day():
+    now = datetime.datetime.combine(TODAY, datetime.time(10), tzinfo=zoneinfo.ZoneInfo("Asia/Shanghai"))
+    with mock.patch("django.utils.timezone.now", lambda: now):
+        yield
+
 
 DONE = ["已通过", "已通过"]
 NOT_OWED = [("—", False), ("—", False), ("0 条", False)]

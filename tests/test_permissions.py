@@ -6,29 +6,41 @@ after each request (cases and their states, mentors, tasks with status and owner
 the audit trail and the 附件2 rows).
 """
 
+import datetime
 import re
 from collections import Counter
 from html import unescape
 from types import SimpleNamespace
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.utils import timezone
 
 from tests.factories import make_teacher, make_user
 from tests.flow_client import client_for
-from tests.training import complete_training, lifecycle_tasks
+from tests.training import PDF, complete_training, lifecycle_tasks, training_tasks
+from workflows.flows import CaseFlow
 from workflows.models import (
     Annex2Row,
+    Attachment,
     AuditEvent,
     Case,
     CaseMentor,
     CaseProcess,
     CaseState,
     CaseTask,
+    MentorOpinion,
     MentorStatus,
+    Notification,
     Role,
+    SemesterWork,
+    TaskReminder,
+    TrainingRecord,
 )
 from workflows.services import cases as svc
+from workflows.services import records as record_svc
+from workflows.services import reminders
 from workflows.services import tasks as task_svc
 
 OPEN = ("NEW", "ASSIGNED", "STARTED")
@@ -48,6 +60,12 @@ def snapshot() -> dict:
         "processes": sorted(CaseProcess.objects.values_list("id", "status")),
         "audit": AuditEvent.objects.count(),
         "annex2": Annex2Row.objects.count(),
+        "records": TrainingRecord.objects.count(),
+        "opinions": MentorOpinion.objects.count(),
+        "attachments": Attachment.objects.count(),
+        "works": sorted(SemesterWork.objects.values_list("id", "status")),
+        "reminders": TaskReminder.objects.count(),
+        "notifications": sorted(Notification.objects.values_list("id", "read_at")),
     }
 
 
@@ -141,6 +159,27 @@ def scene(world):
 
     s.spare = make_teacher("蒋待登", w.branch, is_backbone=True)
 
+    # 沈新培: in training for a year and more under 陈正式 (not the scene's mentor), nothing written
+    # yet; the trainee has no account, so her semester work waits in the school officer's queue.
+    s.fresh = new_case(w, "沈新培", CaseState.PAIRED, mentors=[w.member_mentor2])
+    svc.mentor_accept(actor=w.member_mentor2.user, task_id=one_open(s.fresh).pk)
+    Case.objects.filter(pk=s.fresh.pk).update(training_started_on=timezone.localdate() - datetime.timedelta(days=400))
+    s.fresh_record_task = training_tasks(s.fresh, CaseFlow.record)[0]
+    s.fresh_work_task = training_tasks(s.fresh, CaseFlow.submit_work)[0]
+    # A 催办 by the county reviewer left a notification for the school officer.
+    reminders.task_urge(actor=w.reviewer, task_id=s.fresh_work_task.pk)
+    s.notification = Notification.objects.get(recipient=w.officer)
+    # A record with a file, on 冯支部's case (the scene's mentor is her mentor).
+    s.attachment_record = record_svc.record_write(
+        actor=w.member_mentor.user,
+        case_id=s.branch.pk,
+        date=timezone.localdate(),
+        kind="talk",
+        content="谈心谈话",
+        files=[SimpleUploadedFile("谈话记录.pdf", PDF)],
+    )
+    s.attachment = s.attachment_record.attachments.get()
+
     s.names = ["王骨干", "吴认领", "郑结对", "钱培养", "冯支部", "褚备案", "卫暂停"]
 
     # 桃江县: a type-2 case in training, its submit task waiting in the other officer's queue.
@@ -168,6 +207,13 @@ GET_PAGES = {
     "annex2": lambda s: f"/inbox/annex2/?unit={s.w.county.pk}&year=2026",
     "annex2_csv": lambda s: f"/inbox/annex2/download/csv/?unit={s.w.county.pk}&year=2026",
     "annex2_xlsx": lambda s: f"/inbox/annex2/download/xlsx/?unit={s.w.county.pk}&year=2026",
+    "escalated": lambda s: "/inbox/escalated/",
+    "notifications": lambda s: "/inbox/notifications/",
+    "completeness": lambda s: "/inbox/completeness/",
+    "completeness_xlsx": lambda s: "/inbox/completeness/download/",
+    "attachment": lambda s: f"/inbox/attachments/{s.attachment.pk}/",
+    "record_task": lambda s: f"/inbox/tasks/{s.fresh_record_task.pk}/",
+    "policy": lambda s: "/inbox/policy/",
 }
 
 # name -> scene -> (url, data, the person for whom this exact request succeeds)
@@ -203,6 +249,19 @@ POST_ACTIONS = {
         s.w.reviewer,
     ),
     "register": lambda s: ("/inbox/cases/new/", {"teacher": s.spare.pk, "kind": "1"}, s.w.officer),
+    "act_record": lambda s: (
+        f"/inbox/tasks/{s.fresh_record_task.pk}/act/",
+        {"action": "record", "date": timezone.localdate().isoformat(), "kind": "talk", "content": "谈心谈话"},
+        s.w.member_mentor2.user,
+    ),
+    "act_work_submit": lambda s: (
+        f"/inbox/tasks/{s.fresh_work_task.pk}/act/",
+        {"action": "work_submit", "title": "题目", "summary": "摘要", "file": SimpleUploadedFile("案例.pdf", PDF)},
+        s.w.officer,
+    ),
+    "opinion": lambda s: (f"/inbox/cases/{s.fresh.pk}/opinion/", {"text": "同意提交。"}, s.w.member_mentor2.user),
+    "urge": lambda s: (f"/inbox/tasks/{s.fresh_record_task.pk}/urge/", {"reason": "请按时记录"}, s.w.officer),
+    "notification_open": lambda s: (f"/inbox/notifications/{s.notification.pk}/open/", {}, s.w.officer),
     "withdraw": lambda s: (f"/inbox/cases/{s.branch.pk}/withdraw/", {"reason": "材料不全"}, s.w.officer),
     "pause": lambda s: (f"/inbox/cases/{s.training.pk}/pause/", {"reason": "长期病假"}, s.w.officer),
     "resume": lambda s: (f"/inbox/cases/{s.paused.pk}/resume/", {"reason": "已返岗"}, s.w.officer),
@@ -235,11 +294,13 @@ POST_EXPECTED = {
         **{a: {403} for a in POST_ACTIONS},
         "act_pair": NOT_FOUND,  # 王骨干's case is not his
         "unclaim": NOT_FOUND,  # 吴认领's case is not his
+        **{a: NOT_FOUND for a in ("act_record", "act_work_submit", "opinion", "urge")},  # 沈新培 is not his
+        "notification_open": NOT_FOUND,  # not his notification
         "act_accept": {403, 409},  # 陈正式's own acceptance task
         "act_decline": {403, 409},
     },
     # Read-only everywhere in the county.
-    "auditor": {a: {403, 404} for a in POST_ACTIONS},
+    "auditor": {**{a: {403, 404} for a in POST_ACTIONS}, "notification_open": NOT_FOUND},
 }
 
 
@@ -272,6 +333,13 @@ LISTS = ("inbox", "queue", "archive", "cases")
 GET_EXPECTED = {
     "outsider": {
         **{p: 200 for p in LISTS},
+        "policy": 403,
+        "escalated": 200,
+        "notifications": 200,
+        "completeness": 403,
+        "completeness_xlsx": 403,
+        "attachment": 404,
+        "record_task": 404,
         "register_form": 403,
         "case": 404,
         "case_audit": 404,
@@ -282,6 +350,13 @@ GET_EXPECTED = {
     },
     "other_officer": {
         **{p: 200 for p in LISTS},
+        "policy": 200,
+        "escalated": 200,
+        "notifications": 200,
+        "completeness": 200,
+        "completeness_xlsx": 200,
+        "attachment": 404,
+        "record_task": 404,
         "register_form": 200,
         "case": 404,
         "case_audit": 404,
@@ -292,6 +367,13 @@ GET_EXPECTED = {
     },
     "other_reviewer": {
         **{p: 200 for p in LISTS},
+        "policy": 200,
+        "escalated": 200,
+        "notifications": 200,
+        "completeness": 200,
+        "completeness_xlsx": 200,
+        "attachment": 404,
+        "record_task": 404,
         "register_form": 403,
         "case": 404,
         "case_audit": 404,
@@ -302,6 +384,13 @@ GET_EXPECTED = {
     },
     "mentor": {
         **{p: 200 for p in LISTS},
+        "policy": 403,
+        "escalated": 200,
+        "notifications": 200,
+        "completeness": 403,
+        "completeness_xlsx": 403,
+        "attachment": 200,
+        "record_task": 404,
         "register_form": 403,
         "case": 200,
         "case_audit": 200,
@@ -312,6 +401,13 @@ GET_EXPECTED = {
     },
     "auditor": {
         **{p: 200 for p in LISTS},
+        "policy": 200,
+        "escalated": 200,
+        "notifications": 200,
+        "completeness": 200,
+        "completeness_xlsx": 200,
+        "attachment": 200,
+        "record_task": 200,
         "register_form": 403,
         "case": 200,
         "case_audit": 200,
@@ -332,7 +428,8 @@ def test_get_pages(scene, actor, page):
     assert response.status_code == GET_EXPECTED[actor][page], alert_text(response) or response.content[:500]
     if response.status_code in (403, 404):
         assert re.search(r"[\u4e00-\u9fff]", alert_text(response)), "a refusal explains itself in Chinese"
-    body = response.content.decode("utf-8", "replace")
+    raw = b"".join(response.streaming_content) if response.streaming else response.content
+    body = raw.decode("utf-8", "replace")
     foreign = scene.names if actor.startswith("other") else [scene.other_name]
     for name in foreign if actor != "outsider" else [*scene.names, scene.other_name]:
         assert name not in body, name

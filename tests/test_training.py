@@ -400,15 +400,6 @@ def test_a_paused_case_refuses_training_work(w, clock):
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "sync_obligations only opens a task for the duty of the current record period, so an unwritten "
-        "earlier period's duty loses its task for good once the case leaves 培养中 (暂停, 支部审核) and "
-        "comes back, although the module docstring promises 'their tasks reopen when training resumes' "
-        "and without a pause the overdue task stays open."
-    ),
-)
 def test_a_short_pause_does_not_drop_an_overdue_record_task(w, clock):
     """Paused for a day in January: December's unwritten record task should come back on 恢复."""
     case = start_training(w, clock, D(2026, 12, 2))
@@ -601,9 +592,9 @@ def test_only_the_assigned_mentor_reviews_and_writes(w, clock):
     assert review.owner == w.member_mentor.user  # the first-paired mentor reviews
 
     for actor, error, says in [
-        (w.member_mentor2.user, NotPermitted, "指定的培养人本人"),
-        (w.officer, NotPermitted, "指定的培养人本人"),
-        (trainee, NotPermitted, "指定的培养人本人"),
+        (w.member_mentor2.user, NotPermitted, "本人办理"),
+        (w.officer, NotPermitted, "本人办理"),
+        (trainee, NotPermitted, "本人办理"),
         (w.outsider, NotInScope, "未找到该任务"),
         (w.other_officer, NotInScope, "未找到该任务"),
     ]:

@@ -31,6 +31,14 @@ from .tasks import _mentor_candidates
 MANAGERS = (Role.OFFICER, Role.REVIEWER, Role.CITY_ADMIN)
 
 
+def _may_opine(user, case) -> bool:
+    try:
+        training.check_can_opine(actor=user, case=case)
+    except GuardError:
+        return False
+    return True
+
+
 def _case_context(request, case, **extra):
     user = request.user
     tasks = selectors.tasks_in_scope(user).filter(case=case).order_by("created", "id")
@@ -51,7 +59,7 @@ def _case_context(request, case, **extra):
         "works": selectors.case_works(case),
         "opinions": selectors.current_opinions(case),
         "opinion_form": extra.pop("opinion_form", None)
-        or (OpinionForm() if my_mentorship is not None and case.state == CaseState.TRAINING else None),
+        or (OpinionForm() if my_mentorship is not None and _may_opine(user, case) else None),
         "gate": training.gate_missing(case) if case.state == CaseState.TRAINING else None,
         "record_form": extra.pop("record_form", None)
         or (RecordForm(kinds=KINDS_FOR_CASE[case.kind]) if can_record else None),

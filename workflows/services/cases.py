@@ -135,7 +135,8 @@ def task_check_actor(actor, task: CaseTask) -> None:
         )
     if task.owner_id != actor.pk and not (task.role and user_holds(actor, task.role, task.org)):
         if not task.role:
-            raise NotPermitted(_("该任务只能由指定的培养人本人办理。"))
+            who = task.owner.get_full_name() or task.owner.get_username() if task.owner_id else _("指定的承办人")
+            raise NotPermitted(_("该任务只能由%(who)s本人办理。") % {"who": who})
         raise NotPermitted(
             _("该任务须由%(org)s的%(role)s办理，您没有该身份。") % {"org": task.org.name, "role": Role(task.role).label}
         )
@@ -438,18 +439,9 @@ def case_withdraw(*, actor, case_id: int, reason: str = "") -> Case:
     with locked_case(_visible_case_id(actor, case_id)) as case:
         if case.state not in ONE_STEP_BACK:
             raise GuardError(_("案例当前处于“%(state)s”，没有可撤回的提交。") % {"state": case.get_state_display()})
-        pending = (
-            _lifecycle_tasks(case)
-            .filter(status__in=OPEN_TASK_STATUSES)
-            .select_related("owner")
-            .first()
-        )
+        pending = _lifecycle_tasks(case).filter(status__in=OPEN_TASK_STATUSES).select_related("owner").first()
         submitted = (
-            _lifecycle_tasks(case)
-            .filter(status=STATUS.DONE)
-            .select_related("org")
-            .order_by("-finished", "-id")
-            .first()
+            _lifecycle_tasks(case).filter(status=STATUS.DONE).select_related("org").order_by("-finished", "-id").first()
         )
         if submitted is None or submitted.owner_id != actor.pk:
             raise NotPermitted(_("只有提交人本人可以撤回这份提交。"))

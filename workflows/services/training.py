@@ -190,18 +190,24 @@ def sync_obligations(case: Case, *, today: datetime.date | None = None, actor=No
                 cancelled.append(task)
         still_open = [t for t in open_tasks if t not in cancelled]
 
-        # 培养记录: one task per mentor for the period of the unit's cadence containing today.
+        # 培养记录: one duty per mentor for the period of the unit's cadence containing today;
+        # every unwritten duty of a current mentor has an open task (an earlier period's
+        # comes back, still overdue, when training resumes after a pause or a return).
         policy = UnitPolicy.for_unit(case.unit_id)
         period = record_period(today, policy.record_every_months)
         for mentor in mentors:
-            duty, _created = RecordDuty.objects.get_or_create(
+            RecordDuty.objects.get_or_create(
                 mentor=mentor, period_start=period.start, defaults={"case": case, "period_end": period.end}
             )
-            if duty.record_id is None and not any(t.duty_id == duty.pk for t in still_open):
+        unwritten = RecordDuty.objects.filter(
+            case=case, mentor__in=mentors, record__isnull=True, period_start__lte=today
+        )
+        for duty in unwritten.select_related("mentor__teacher__user").order_by("period_start", "id"):
+            if not any(t.duty_id == duty.pk for t in still_open):
+                mentor = duty.mentor
+                due = _end_of(duty.period_end)
                 opened.append(
-                    _new_task(
-                        case, CaseFlow.record, due_at=period.due_at, owner=mentor.teacher.user, duty=duty, mentor=mentor
-                    )
+                    _new_task(case, CaseFlow.record, due_at=due, owner=mentor.teacher.user, duty=duty, mentor=mentor)
                 )
 
         # 学期成果: a 典型案例 and a 论文 for the semester containing today.
@@ -389,9 +395,15 @@ def _mentor_of(actor, case: Case) -> CaseMentor:
 
 
 def check_can_opine(*, actor, case: Case) -> CaseMentor:
+    """培养人意见 concludes the training: asked for, and accepted, once the minimum period has passed."""
     mentor = _mentor_of(actor, case)
     if case.state != CaseState.TRAINING:
         raise GuardError(_("案例当前处于“%(state)s”，不能填写培养人意见。") % {"state": case.get_state_display()})
+    ready_on = earliest_submission(case)
+    if ready_on is None or _today() < ready_on:
+        raise GuardError(
+            _("培养人意见是对整个培养期的结论，最短培养期满（%(ready)s）后才能填写。") % {"ready": ready_on or "—"}
+        )
     return mentor
 
 
