@@ -67,6 +67,8 @@ class Case(ConcurrentTransitionMixin, models.Model):
     training_started_on = models.DateField(_("开始培养日期"), null=True, blank=True)
     paused_at = models.DateTimeField(_("暂停时间"), null=True, blank=True)
     paused_days = models.PositiveIntegerField(_("培养期内暂停天数"), default=0)
+    # The day ``sync_obligations`` last ran for the case: ``tick`` syncs each case once a day.
+    obligations_synced_on = models.DateField(_("培养任务同步日期"), null=True, blank=True, editable=False)
     note = models.CharField(_("备注"), max_length=200, blank=True)
 
     class Meta:

@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from django.core.mail import send_mass_mail
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -180,7 +181,12 @@ def tick(now: datetime.datetime | None = None) -> TickReport:
     now = now or timezone.now()
     today = timezone.localdate(now)
     report = TickReport()
-    for case_id in Case.objects.filter(state=CaseState.TRAINING).order_by("pk").values_list("pk", flat=True):
+    # Periods and semesters turn over at midnight, and every transition syncs its case, so a
+    # case needs the daily sync only once a day.
+    due_for_sync = Case.objects.filter(state=CaseState.TRAINING).filter(
+        Q(obligations_synced_on__isnull=True) | Q(obligations_synced_on__lt=today)
+    )
+    for case_id in due_for_sync.order_by("pk").values_list("pk", flat=True):
         try:
             with locked_case(case_id) as case:
                 if case.state != CaseState.TRAINING:
@@ -193,13 +199,19 @@ def tick(now: datetime.datetime | None = None) -> TickReport:
         report.cancelled += len(result["cancelled"])
 
     policies = {p.unit_id: p for p in UnitPolicy.objects.all()}
+    max_before = max([p.remind_before_days for p in policies.values()] + [UnitPolicy().remind_before_days])
+    # Only tasks that may need something now: due within the longest reminder window, not yet
+    # escalated, and not already reminded for what they are waiting for next.
+    reminded = TaskReminder.objects.filter(task=OuterRef("pk"))
     candidates = (
         CaseTask.objects.filter(
             flow_task_type="HUMAN",
             status__in=OPEN_TASK_STATUSES,
-            due_at__isnull=False,
+            due_at__lte=now + timedelta(days=max_before),
+            escalated_to__isnull=True,
             case__state__in=ACTIVE_STATES,
         )
+        .exclude(Q(due_at__gt=now) & Exists(reminded.filter(key="due_soon")))
         .order_by("pk")
         .values_list("pk", "case__unit_id")
     )

@@ -250,6 +250,8 @@ def sync_obligations(case: Case, *, today: datetime.date | None = None, actor=No
                     continue
                 opened.append(_new_task(case, CaseFlow.opinion, due_at=due, owner=mentor.teacher.user, mentor=mentor))
 
+    Case.objects.filter(pk=case.pk).update(obligations_synced_on=today)
+    case.obligations_synced_on = today
     result = {"tasks": [t.title for t in opened], "cancelled": [t.title for t in cancelled]}
     if opened or cancelled:
         audit_log(
