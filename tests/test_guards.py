@@ -763,7 +763,7 @@ def test_reassign_of_a_mentors_acceptance_or_a_finished_task_is_refused(w):
     refused_by_service(
         lambda: task_svc.task_reassign(actor=w.reviewer, task_id=accept.pk, to_user_id=w.member_mentor2.user_id),
         GuardError,
-        "结对确认任务",
+        "不能改派",
     )
     done = CaseTask.objects.get(case=case, flow_task_type="HUMAN", status="DONE")
     refused_by_service(

@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 from viewflow.workflow.status import STATUS
 
 from ..errors import AlreadyHandled, GuardError, NotPermitted
+from ..flows import CaseFlow
 from ..models import AuditAction, CaseTask, Role
 from ..models.people import ACTING_ROLES
 from ..selectors import user_holds, user_holds_over
@@ -47,8 +48,10 @@ def task_unclaim(*, actor, task_id: int) -> CaseTask:
             raise NotPermitted(_("您不是该任务的承办人，不能放回。"))
         if task.status != STATUS.ASSIGNED or task.owner_id != actor.pk:
             raise AlreadyHandled(_("该任务不在您的待办中（可能已办理或已改派），请刷新页面。"))
-        if not task.role:
+        if not task.role and task.flow_task == CaseFlow.accept:
             raise GuardError(_("结对确认任务是指定给您本人的，不能放回；如不能承担，请选择“谢绝结对”并说明理由。"))
+        if not task.role:
+            raise GuardError(_("该任务是指定给您本人办理的，不能放回待认领。"))
         set_owner(task, None, case=case, by=actor, action=AuditAction.UNCLAIM, role=task.role, org=task.org)
     return task
 
@@ -70,7 +73,9 @@ def task_reassign(*, actor, task_id: int, to_user_id: int, reason: str = "") -> 
             raise AlreadyHandled(_("该任务已办理完毕，不能改派。"))
         supervisor = task_check_supervisor(actor, task)
         if not task.role:
-            raise GuardError(_("结对确认任务只能由指定的培养人办理；如需更换培养人，请在案例页“更换培养人”。"))
+            raise GuardError(
+                _("该任务只能由指定的培养人或培养对象本人办理，不能改派；如需更换培养人，请在案例页“更换培养人”。")
+            )
         target = get_user_model().objects.filter(pk=to_user_id).first()
         if target is None or not user_holds(target, task.role, task.org):
             raise GuardError(
