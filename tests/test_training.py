@@ -190,11 +190,25 @@ def test_monthly_record_tasks_across_the_year_boundary(w, clock):
     assert december.status == STATUS.ASSIGNED and december.is_overdue
     assert issue_events(case) == events + 1
 
-    # Written from December's task (even dated in January), the record answers December's duty.
+    # December's task takes a December activity only: a January date belongs to January.
+    with pytest.raises(GuardError) as caught:
+        record_write(
+            actor=w.member_mentor.user,
+            case_id=case.pk,
+            date=D(2027, 1, 2),
+            kind="talk",
+            content="谈入党动机。",
+            task_id=december.pk,
+        )
+    assert caught.value.status == 400 and "2026-12-01 至 2026-12-31" in caught.value.message
+    december.refresh_from_db()
+    assert december.status == STATUS.ASSIGNED and december.duty.record is None
+
+    # Written late (on 3 January) from December's task, about a December talk: December's duty.
     record = record_write(
         actor=w.member_mentor.user,
         case_id=case.pk,
-        date=D(2027, 1, 2),
+        date=D(2026, 12, 28),
         kind="talk",
         content="谈入党动机。",
         task_id=december.pk,

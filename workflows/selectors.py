@@ -109,14 +109,26 @@ def case_opinions(case: Case, limit: int = 5) -> list[AuditEvent]:
     return list(case_events(case).exclude(reason="").order_by("-at", "-id")[:limit])
 
 
-def current_records(case: Case):
-    """The ledger's rows as they stand: each record's latest version, in date order."""
-    return (
-        TrainingRecord.objects.filter(case=case, superseded_by__isnull=True)
-        .select_related("mentor__teacher", "supersedes")
-        .prefetch_related("attachments")
-        .order_by("date", "id")
-    )
+def current_records(case: Case) -> list[TrainingRecord]:
+    """The ledger's rows as they stand: each record's latest version, in date order.
+
+    Each carries ``files``: the attachments of every version of it, so a correction that only
+    fixes the text keeps the files uploaded with the first version in view.
+    """
+    records = {r.pk: r for r in TrainingRecord.objects.filter(case=case).select_related("mentor__teacher")}
+    files: dict[int, list] = {}
+    for attachment in Attachment.objects.filter(record__case=case).order_by("id"):
+        files.setdefault(attachment.record_id, []).append(attachment)
+    current = []
+    for record in records.values():
+        if any(r.supersedes_id == record.pk for r in records.values()):
+            continue
+        record.files, version = [], record
+        while version is not None:
+            record.files[:0] = files.get(version.pk, [])
+            version = records.get(version.supersedes_id)
+        current.append(record)
+    return sorted(current, key=lambda r: (r.date, r.pk))
 
 
 def record_for_user(user, record_id) -> TrainingRecord:
@@ -145,6 +157,24 @@ def current_opinions(case: Case) -> list[MentorOpinion]:
     for opinion in case.opinions.select_related("mentor__teacher").order_by("signed_at", "id"):
         latest[opinion.mentor_id] = opinion
     return list(latest.values())
+
+
+def work_opinions(work: SemesterWork) -> list[AuditEvent]:
+    """The reviews of one semester work (退回 reasons, 审阅意见), newest first."""
+    return list(
+        AuditEvent.objects.filter(case_id=work.case_id, changes__work=str(work))
+        .exclude(reason="")
+        .select_related("org")
+        .order_by("-at", "-id")[:5]
+    )
+
+
+def urged_today(task: CaseTask):
+    """Today's 催办 of the task, if someone already pressed it (once a day per task)."""
+    from .models import TaskReminder
+
+    key = f"urged:{timezone.localdate().isoformat()}"
+    return TaskReminder.objects.filter(task=task, key=key).select_related("sent_by").first()
 
 
 def attachment_for_user(user, attachment_id) -> Attachment:
@@ -469,7 +499,7 @@ def mentor_day(user) -> dict:
     from .flows import CaseFlow
 
     today = timezone.localdate()
-    week_end = today + datetime.timedelta(days=6 - today.weekday())
+    week_end = today + datetime.timedelta(days=7)
     open_mine = list(inbox_for_user(user).order_by("due_at", "id"))
     mentorships = list(
         CaseMentor.objects.filter(teacher__user=user, status=MentorStatus.ACCEPTED)
@@ -501,6 +531,6 @@ def mentor_day(user) -> dict:
         for t in open_mine
         if t.role and (event := last_return(t.case)) is not None and event.to_state == t.stage and t not in returned
     ]
-    if not trainees and not returned:
+    if not trainees and not returned and not due_week:
         return {}
     return {"mentor_day": True, "trainees": trainees, "due_week": due_week, "returned": returned, "week_end": week_end}

@@ -61,6 +61,9 @@ def _case_context(request, case, **extra):
         "opinion_form": extra.pop("opinion_form", None)
         or (OpinionForm() if my_mentorship is not None and _may_opine(user, case) else None),
         "gate": training.gate_missing(case) if case.state == CaseState.TRAINING else None,
+        "opinion_from": training.earliest_submission(case)
+        if my_mentorship is not None and case.state == CaseState.TRAINING and not _may_opine(user, case)
+        else None,
         "record_form": extra.pop("record_form", None)
         or (RecordForm(kinds=KINDS_FOR_CASE[case.kind]) if can_record else None),
         "tasks": tasks,

@@ -131,7 +131,7 @@ class EscalatedView(TaskListView):
     def handler(self, task):
         if task.owner_id:
             return task.owner.get_full_name() or task.owner.get_username()
-        return _("%(org)s待认领") % {"org": task.org.name}
+        return _("%(org)s，尚无人认领") % {"org": task.org.name}
 
     handler.short_description = _("承办人")
 

@@ -7,7 +7,6 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from forms.cases import first_error
 from workflows import selectors
 from workflows.errors import GuardError, NotPermitted
 from workflows.models import ProgrammePolicy, RecordCadence, UnitPolicy
@@ -33,6 +32,14 @@ class UnitPolicyForm(forms.Form):
     )
     remind_before_days = forms.IntegerField(label=gettext_lazy("到期前几天提醒"))
     escalate_after_days = forms.IntegerField(label=gettext_lazy("逾期几天后升级督办"))
+
+
+def _labelled_error(form) -> str:
+    """The first error, naming its field: the form holds several numbers."""
+    for name, errors in form.errors.items():
+        label = form.fields[name].label if name in form.fields else ""
+        return f"“{label}”：{errors[0]}" if label else str(errors[0])
+    return ""
 
 
 def _context(request, *, city_form=None, unit_forms=None, error=""):
@@ -75,12 +82,12 @@ def policy_page(request):
         if unit_id.isdigit():
             form = UnitPolicyForm(request.POST, prefix=f"u{unit_id}")
             if not form.is_valid():
-                raise GuardError(first_error(form))
+                raise GuardError(_labelled_error(form))
             changes = policy_services.unit_policy_update(actor=request.user, unit_id=int(unit_id), **form.cleaned_data)
         else:
             form = CityPolicyForm(request.POST)
             if not form.is_valid():
-                raise GuardError(first_error(form))
+                raise GuardError(_labelled_error(form))
             changes = policy_services.city_policy_update(actor=request.user, **form.cleaned_data)
     except GuardError as error:
         if error.status == 404:

@@ -72,17 +72,22 @@ def _task_context(request, task, **forms):
     if supervisor and "reassign_form" not in forms:
         context["reassign_form"] = ReassignForm(users=selectors.users_holding(task.role, task.org))
     context["can_urge"] = is_open and _may_urge(user, task)
+    context["urged_today"] = selectors.urged_today(task) if context["can_urge"] else None
+    if context["urged_today"]:
+        context["can_urge"] = False
     node = task.flow_task
     if can_act and node == CaseFlow.record and "record_form" not in forms:
         context["record_form"] = RecordForm(kinds=KINDS_FOR_CASE[task.case.kind])
     if can_act and node == CaseFlow.submit_work and "work_form" not in forms:
-        context["work_form"] = WorkForm()
+        context["work_form"] = WorkForm(initial={"title": task.work.title, "summary": task.work.summary})
     if can_act and node == CaseFlow.opinion and "opinion_form" not in forms:
         context["opinion_form"] = OpinionForm()
     if node == CaseFlow.submit and is_open:
         context["gate"] = training.gate_missing(task.case)
     if task.work_id:
         context["work"] = task.work
+        # Only what was said about this piece of work, not the case's other reviews.
+        context["opinions"] = selectors.work_opinions(task.work)
     return context
 
 
@@ -231,7 +236,12 @@ def task_urge(request, task_id: int):
     reminders.check_can_urge(request.user, task)
     form = ReasonForm(request.POST)
     form.is_valid()
-    count = reminders.task_urge(actor=request.user, task_id=task_id, reason=form.cleaned_data.get("reason", ""))
+    try:
+        count = reminders.task_urge(actor=request.user, task_id=task_id, reason=form.cleaned_data.get("reason", ""))
+    except GuardError as error:
+        if error.status == 404:
+            raise
+        return _form_error(request, task_id, error.message, status=error.status)
     return done(request, _("已催办，%(n)d 人收到通知。") % {"n": count}, reverse("inbox:task", args=[task_id]))
 
 

@@ -91,6 +91,9 @@ CHANGE_LABELS = {
 }
 
 
+# Changes whose value is a list of items, not an [old, new] pair.
+LIST_VALUES = ("mentors", "released", "files", "tasks", "cancelled", "recipients")
+
 # Who acted, when it was not by a role held at an organisation.
 EXTRA_ROLE_LABELS = {"mentor": _("培养人"), "trainee": _("培养对象"), "system": _("系统")}
 
@@ -158,7 +161,7 @@ class AuditEvent(models.Model):
                 parts.append(str(_("办理时自动认领") if key == "auto" else _("退回或撤回后交回原办理人")))
                 continue
             label = CHANGE_LABELS.get(key, key)
-            if isinstance(value, list) and len(value) == 2 and key not in ("mentors", "released"):
+            if isinstance(value, list) and len(value) == 2 and key not in LIST_VALUES:
                 parts.append(f"{label}：{value[0] or '—'} → {value[1] or '—'}")
             elif isinstance(value, list):
                 parts.append(f"{label}：{'、'.join(map(str, value)) or '—'}")

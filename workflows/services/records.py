@@ -89,11 +89,22 @@ def record_write(
         if case.state not in RECORDING_STATES:
             raise GuardError(_("案例当前处于“%(state)s”，不能填写培养记录。") % {"state": case.get_state_display()})
         if task_id is not None:
-            task = CaseTask.objects.filter(pk=task_id, case=case, flow_task=CaseFlow.record).first()
+            task = (
+                CaseTask.objects.filter(pk=task_id, case=case, flow_task=CaseFlow.record).select_related("duty").first()
+            )
             if task is None or task.status not in OPEN_TASK_STATUSES:
                 raise AlreadyHandled(_("这项培养记录任务已经完成或已撤销，无需重复填写。请返回待办列表刷新。"))
             if task.owner_id != actor.pk:
                 raise NotPermitted(_("这项培养记录任务是指定给另一位培养人的。"))
+            duty = task.duty
+            if not duty.period_start <= date <= duty.period_end:
+                raise GuardError(
+                    _(
+                        "本期记录的日期应在 %(start)s 至 %(end)s 之间；"
+                        "其他日期的活动请在案例页“写培养记录”中填写。"
+                    )
+                    % {"start": duty.period_start, "end": duty.period_end}
+                )
         content = _clean(case, date=date, kind=kind, content=content)
         record = TrainingRecord.objects.create(
             case=case, mentor=mentor, date=date, kind=kind, content=content, signed_by=actor

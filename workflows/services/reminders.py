@@ -267,7 +267,7 @@ def _remind(task: CaseTask, now, policy: UnitPolicy, report: TickReport) -> None
     org = supervisor_org(task)
     if org is None:
         return
-    handler = _who(task.owner) if task.owner_id else _("%(org)s待认领") % {"org": task.org.name}
+    handler = _who(task.owner) if task.owner_id else _("%(org)s，尚无人认领") % {"org": task.org.name}
     message = _("%(task)s（承办：%(who)s）已逾期超过 %(days)d 天，升级至%(org)s督办。") % {
         "task": _label(task),
         "who": handler,
