@@ -23,6 +23,10 @@ def _docx() -> bytes:
     return buffer.getvalue()
 
 
+# Built once: a zip carries its entries' timestamps, so two builds a second apart differ.
+DOCX = _docx()
+
+
 def _stored_files(settings) -> list:
     root = settings.PRIVATE_MEDIA_ROOT
     return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
@@ -50,7 +54,7 @@ BAD_UPLOADS = [
     ("fake.pdf", b"MZ\x90\x00 this is an executable, not a PDF", "不是有效的 PDF"),
     ("empty.pdf", b"", "是空的"),
     ("报告.exe", b"MZ\x90\x00", "不支持"),
-    ("real-docx.pdf", _docx(), "内容是 Word"),
+    ("real-docx.pdf", DOCX, "内容是 Word"),
 ]
 
 
@@ -85,18 +89,18 @@ def test_an_oversized_file_is_refused_with_the_limit_named(world, training_case,
 
 def test_a_good_file_is_stored_privately_and_served_only_in_scope(world, training_case, settings):
     (task,) = training_tasks(training_case, CaseFlow.record)
-    response = _record_post(client_for(world.member_mentor.user), task, [SimpleUploadedFile("听课记录.docx", _docx())])
+    response = _record_post(client_for(world.member_mentor.user), task, [SimpleUploadedFile("听课记录.docx", DOCX)])
     assert response.status_code == 302, alert_text(response)
     (attachment,) = Attachment.objects.all()
     assert attachment.kind == "docx" and attachment.record is not None
     (stored,) = _stored_files(settings)
-    assert stored.read_bytes() == _docx()
+    assert stored.read_bytes() == DOCX
     assert "听课记录" not in str(stored)  # the user's file name never reaches the file system
     url = f"/inbox/attachments/{attachment.pk}/"
     for insider in (world.member_mentor.user, world.officer, world.reviewer, world.auditor):
         got = client_for(insider).get(url)
         assert got.status_code == 200
-        assert b"".join(got.streaming_content) == _docx()
+        assert b"".join(got.streaming_content) == DOCX
         assert "attachment" in got["Content-Disposition"]
     for outsider in (world.outsider, world.other_officer, world.other_reviewer):
         assert client_for(outsider).get(url).status_code == 404
