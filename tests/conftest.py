@@ -18,3 +18,16 @@ def world(db):
 def _private_media(settings, tmp_path):
     # Uploaded files go to a fresh folder per test, never into the checkout.
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "attachments"
+
+
+@pytest.fixture
+def in_semester():
+    """Pin "now" to a weekday inside the autumn semester, for tests that need this semester's
+    典型案例 and 论文 tasks (in August there are none) whatever day the suite runs."""
+    import datetime
+    import zoneinfo
+    from unittest import mock
+
+    now = datetime.datetime(2026, 11, 16, 10, 0, tzinfo=zoneinfo.ZoneInfo("Asia/Shanghai"))
+    with mock.patch("django.utils.timezone.now", lambda: now):
+        yield now

@@ -33,7 +33,7 @@ def _stored_files(settings) -> list:
 
 
 @pytest.fixture
-def training_case(world):
+def training_case(world, in_semester):
     # A case in training whose mentor has this month's record task.
     case = new_case(world, "附件测试", CaseState.PAIRED)
     from tests.training import lifecycle_tasks

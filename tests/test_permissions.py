@@ -125,7 +125,7 @@ def new_case(w, name, to, *, mentors=None, kind="1", **teacher_kw) -> Case:
 
 
 @pytest.fixture
-def scene(world):
+def scene(world, in_semester):
     """One case of this county (赫山区) in every stage the views act on, and one of 桃江县."""
     w = world
     s = SimpleNamespace(w=w)

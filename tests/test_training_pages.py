@@ -70,7 +70,7 @@ def test_a_second_urge_today_is_not_offered_and_a_forced_one_stays_on_the_task(w
     assert 'id="task-title"' in response.content.decode()  # the task page, not a dead end
 
 
-def test_a_work_task_shows_only_what_was_said_about_that_work(world):
+def test_a_work_task_shows_only_what_was_said_about_that_work(world, in_semester):
     case = _in_training(world)
     case_study, paper = training_tasks(case, CaseFlow.submit_work)
     training.work_submit(
