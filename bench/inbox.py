@@ -422,9 +422,9 @@ def seed_cases(cursor, n_cases: int, people) -> None:
     cursor.execute(
         """
         INSERT INTO workflows_case (id, kind, state, scope_path, registered_at, paused_from, completed_at, note,
-                                    registered_by_id, org_id, unit_id, teacher_id)
+                                    paused_days, registered_by_id, org_id, unit_id, teacher_id)
         SELECT c.i, c.kind, c.state, r.path, c.t0, '',
-               CASE WHEN c.state = 'completed' THEN c.last_at END, '',
+               CASE WHEN c.state = 'completed' THEN c.last_at END, '', 0,
                r.officer_users[array_length(r.officer_users, 1)], c.branch_id, r.unit_id, %(m)s + c.i
         FROM bench_case c JOIN bench_route r USING (branch_id)
     """,
