@@ -15,8 +15,8 @@ from workflows.services import records as record_svc
 from workflows.services import training
 
 
-def _in_training(w, name="页面测试"):
-    case = new_case(w, name, CaseState.PAIRED)
+def _in_training(w, name="页面测试", **teacher_kw):
+    case = new_case(w, name, CaseState.PAIRED, **teacher_kw)
     (accept,) = lifecycle_tasks(case)
     svc.mentor_accept(actor=accept.owner, task_id=accept.pk)
     return case
@@ -97,3 +97,27 @@ def test_the_submit_button_waits_for_the_gate(world):
     page = client_for(world.officer).get(f"/inbox/tasks/{submit.pk}/").content.decode()
     assert 'id="gate"' in page and "培养时间不足" in page
     assert "disabled" in page.split('value="submit"')[1].split("</form>")[0]
+
+
+def test_the_mentors_day_is_for_mentors_and_trainees_and_shows_returns(world, in_semester):
+    from workflows import selectors
+
+    case = _in_training(world, user=True)  # the trainee has an account: her work comes back to her
+    assert selectors.mentor_day(world.officer) == {}  # an officer's inbox is the list itself
+    day = selectors.mentor_day(world.member_mentor.user)
+    (row,) = day["trainees"]
+    assert row["case"] == case and row["record_task"].flow_task == CaseFlow.record
+    case_study = training_tasks(case, CaseFlow.submit_work)[0]
+    training.work_submit(
+        actor=submitter(case_study),
+        task_id=case_study.pk,
+        title="题",
+        summary="要",
+        upload=SimpleUploadedFile("a.pdf", PDF),
+    )
+    (review,) = training_tasks(case, CaseFlow.review_work)
+    training.work_review(actor=review.owner, task_id=review.pk, accept=False, note="再具体些")
+    resubmit = next(t for t in training_tasks(case, CaseFlow.submit_work) if t.work_id == case_study.work_id)
+    assert resubmit.owner == case.teacher.user
+    returned = selectors.mentor_day(resubmit.owner)["returned"]
+    assert [t.pk for t in returned] == [resubmit.pk]

@@ -495,42 +495,53 @@ def completeness_rows(user, *, org: Organisation | None = None, kind: str = "") 
 
 
 def mentor_day(user) -> dict:
-    """What a mentor (or trainee) needs first thing: trainees, what is due this week, what came back."""
+    """What a mentor (or trainee) needs first thing: trainees, what is due soon, what came back.
+
+    Only for users who mentor or are being trained; every part is a bounded query, however
+    many tasks the user's inbox holds.
+    """
     from .flows import CaseFlow
 
     today = timezone.localdate()
     week_end = today + datetime.timedelta(days=7)
-    open_mine = list(inbox_for_user(user).order_by("due_at", "id"))
     mentorships = list(
         CaseMentor.objects.filter(teacher__user=user, status=MentorStatus.ACCEPTED)
         .exclude(case__state__in=["completed", "exited"])
         .select_related("case__teacher", "case__org")
-        .order_by("case__teacher__name")
+        .order_by("case__teacher__name")[:50]
     )
+    is_trainee = Case.objects.filter(teacher__user=user).exclude(state__in=["completed", "exited"]).exists()
+    if not mentorships and not is_trainee:
+        return {}
+    inbox = inbox_for_user(user)
+    record_tasks = {
+        t.case_id: t
+        for t in inbox.filter(flow_task=CaseFlow.record, case_id__in=[m.case_id for m in mentorships]).order_by(
+            "-due_at"
+        )
+    }
     trainees = []
     for mentorship in mentorships:
         case = mentorship.case
         records = TrainingRecord.objects.filter(case=case, superseded_by__isnull=True)
-        record_task = next(
-            (t for t in open_mine if t.case_id == case.pk and t.flow_task == CaseFlow.record and t.duty_id), None
-        )
         trainees.append(
             {
                 "case": case,
                 "last_record": records.order_by("-date").values_list("date", flat=True).first(),
                 "record_count": records.count(),
                 "works": list(case.works.filter(semester_end__gte=today).order_by("item")),
-                "record_task": record_task,
+                "record_task": record_tasks.get(case.pk),
                 "can_record": case.state in ("training", "branch_review", "unit_review"),
             }
         )
-    due_week = [t for t in open_mine if t.due_at and timezone.localdate(t.due_at) <= week_end]
-    returned = [t for t in open_mine if t.work_id and t.work.status == "returned"]
-    returned += [
-        t
-        for t in open_mine
-        if t.role and (event := last_return(t.case)) is not None and event.to_state == t.stage and t not in returned
-    ]
+    end = timezone.make_aware(datetime.datetime.combine(week_end, datetime.time(23, 59, 59)))
+    due_week = list(inbox.filter(due_at__lte=end).order_by("due_at", "id")[:20])
+    handed_back = AuditEvent.objects.filter(task_id_ref=OuterRef("pk"), action="reassign", changes__hand_back=True)
+    returned = list(
+        inbox.filter(Q(work__status="returned") | Exists(handed_back))
+        .select_related("work")
+        .order_by("due_at", "id")[:20]
+    )
     if not trainees and not returned and not due_week:
         return {}
     return {"mentor_day": True, "trainees": trainees, "due_week": due_week, "returned": returned, "week_end": week_end}

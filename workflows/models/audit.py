@@ -139,7 +139,10 @@ class AuditEvent(models.Model):
         verbose_name = _("审计事件")
         verbose_name_plural = _("审计事件")
         ordering = ["at", "id"]
-        indexes = [models.Index(fields=["case", "at", "id"], name="audit_case_order")]
+        indexes = [
+            models.Index(fields=["case", "at", "id"], name="audit_case_order"),
+            models.Index(fields=["task_id_ref"], name="audit_task"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.get_action_display()}"
