@@ -25,7 +25,12 @@ class Period:
     @property
     def due_at(self) -> datetime.datetime:
         """The last second of the period's last day, in local time."""
-        return timezone.make_aware(datetime.datetime.combine(self.end, datetime.time(23, 59, 59)))
+        return end_of_day(self.end)
+
+
+def end_of_day(day: datetime.date) -> datetime.datetime:
+    """23:59:59 local time on ``day``: when something due that day becomes overdue."""
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(23, 59, 59)))
 
 
 def add_months(day: datetime.date, months: int) -> datetime.date:

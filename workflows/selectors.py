@@ -27,6 +27,7 @@ from .models import (
     TrainingRecord,
 )
 from .models.people import ACTING_ROLES
+from .periods import end_of_day
 
 ACTIVE_MENTOR = (MentorStatus.PENDING, MentorStatus.ACCEPTED)
 
@@ -534,8 +535,7 @@ def mentor_day(user) -> dict:
                 "can_record": case.state in ("training", "branch_review", "unit_review"),
             }
         )
-    end = timezone.make_aware(datetime.datetime.combine(week_end, datetime.time(23, 59, 59)))
-    due_week = list(inbox.filter(due_at__lte=end).order_by("due_at", "id")[:20])
+    due_week = list(inbox.filter(due_at__lte=end_of_day(week_end)).order_by("due_at", "id")[:20])
     handed_back = AuditEvent.objects.filter(task_id_ref=OuterRef("pk"), action="reassign", changes__hand_back=True)
     returned = list(
         inbox.filter(Q(work__status="returned") | Exists(handed_back))

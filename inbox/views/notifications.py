@@ -4,11 +4,11 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from workflows import selectors
 from workflows.errors import NotInScope
+from workflows.services import reminders
 
 from .common import done, guarded, post_only
 
@@ -32,9 +32,7 @@ def notification_open(request, notification_id: int):
     notification = selectors.notifications_for_user(request.user).filter(pk=notification_id).first()
     if notification is None:
         raise NotInScope(_("未找到该通知。"))
-    if notification.read_at is None:
-        notification.read_at = timezone.now()
-        notification.save(update_fields=["read_at"])
+    reminders.notification_mark_read(notification)
     if selectors.tasks_in_scope(request.user).filter(pk=notification.task_id).exists():
         return redirect(reverse("inbox:task", args=[notification.task_id]))
     return redirect(reverse("inbox:notifications"))
@@ -43,5 +41,5 @@ def notification_open(request, notification_id: int):
 @login_required
 @post_only
 def notification_read_all(request):
-    selectors.notifications_for_user(request.user).filter(read_at__isnull=True).update(read_at=timezone.now())
+    reminders.notifications_mark_all_read(request.user)
     return done(request, _("已全部标为已读。"), reverse("inbox:notifications"))

@@ -8,9 +8,9 @@ from django.utils.translation import gettext as _
 from ..errors import AlreadyHandled, GuardError, NotInScope, NotPermitted
 from ..flows import OPEN_TASK_STATUSES, CaseFlow
 from ..models import KINDS_FOR_CASE, AuditAction, Case, CaseMentor, CaseState, CaseTask, MentorStatus, TrainingRecord
-from ..selectors import cases_for_user
 from .attachments import check_upload, staged_files
 from .audit import audit_log
+from .cases import _visible_case_id
 from .locking import locked_case
 from .training import fulfil_duty
 
@@ -62,12 +62,6 @@ def check_can_correct(*, actor, record: TrainingRecord) -> None:
         raise NotPermitted(_("只有签名的培养人本人可以更正这条记录。"))
 
 
-def _case_in_scope(actor, case_id: int) -> int:
-    if not cases_for_user(actor).filter(pk=case_id).exists():
-        raise NotInScope(_("未找到该培养案例，或它不在您的管辖范围内。"))
-    return case_id
-
-
 def record_write(
     *,
     actor,
@@ -84,7 +78,7 @@ def record_write(
     it answers the open period its date falls in, if there is one.
     """
     kinds = [check_upload(f) for f in files]
-    with staged_files() as staged, locked_case(_case_in_scope(actor, case_id)) as case:
+    with staged_files() as staged, locked_case(_visible_case_id(actor, case_id)) as case:
         mentor = _mentor_of(actor, case)
         if case.state not in RECORDING_STATES:
             raise GuardError(_("案例当前处于“%(state)s”，不能填写培养记录。") % {"state": case.get_state_display()})
@@ -99,10 +93,7 @@ def record_write(
             duty = task.duty
             if not duty.period_start <= date <= duty.period_end:
                 raise GuardError(
-                    _(
-                        "本期记录的日期应在 %(start)s 至 %(end)s 之间；"
-                        "其他日期的活动请在案例页“写培养记录”中填写。"
-                    )
+                    _("本期记录的日期应在 %(start)s 至 %(end)s 之间；其他日期的活动请在案例页“写培养记录”中填写。")
                     % {"start": duty.period_start, "end": duty.period_end}
                 )
         content = _clean(case, date=date, kind=kind, content=content)
@@ -144,7 +135,7 @@ def record_correct(
     record = TrainingRecord.objects.filter(pk=record_id).first()
     if record is None:
         raise NotInScope(_("未找到该培养记录，或它不在您的管辖范围内。"))
-    with locked_case(_case_in_scope(actor, record.case_id)) as case:
+    with locked_case(_visible_case_id(actor, record.case_id)) as case:
         record = TrainingRecord.objects.select_related("mentor__teacher").get(pk=record_id)
         check_can_correct(actor=actor, record=record)
         if hasattr(record, "superseded_by"):

@@ -41,10 +41,6 @@ from .training import sync_obligations
 log = logging.getLogger(__name__)
 
 
-def _who(user) -> str:
-    return actor_display_name(user)
-
-
 def task_recipients(task: CaseTask) -> list:
     """Whoever must act: the owner, or everyone holding the step's role at its organisation."""
     if task.owner_id:
@@ -129,7 +125,7 @@ def _send(
         from_state=case.state,
         to_state=case.state,
         reason=reason,
-        changes={"task": task.title, "recipients": [_who(u) for u in users], **(changes or {})},
+        changes={"task": task.title, "recipients": [actor_display_name(u) for u in users], **(changes or {})},
     )
     return True
 
@@ -267,7 +263,7 @@ def _remind(task: CaseTask, now, policy: UnitPolicy, report: TickReport) -> None
     org = supervisor_org(task)
     if org is None:
         return
-    handler = _who(task.owner) if task.owner_id else _("%(org)s，尚无人认领") % {"org": task.org.name}
+    handler = actor_display_name(task.owner) if task.owner_id else _("%(org)s，尚无人认领") % {"org": task.org.name}
     message = _("%(task)s（承办：%(who)s）已逾期超过 %(days)d 天，升级至%(org)s督办。") % {
         "task": _label(task),
         "who": handler,
@@ -316,11 +312,14 @@ def task_urge(*, actor, task_id: int, reason: str = "") -> int:
         if earlier is not None:
             raise AlreadyHandled(
                 _("该任务今天已由 %(who)s 于 %(at)s 催办过，每个任务每天最多催办一次，请明天再试。")
-                % {"who": _who(earlier.sent_by), "at": timezone.localtime(earlier.sent_at).strftime("%H:%M")}
+                % {
+                    "who": actor_display_name(earlier.sent_by),
+                    "at": timezone.localtime(earlier.sent_at).strftime("%H:%M"),
+                }
             )
         users = task_recipients(task)
         message = _("%(who)s 催办%(task)s，期限 %(due)s。%(reason)s") % {
-            "who": _who(actor),
+            "who": actor_display_name(actor),
             "task": _label(task),
             "due": _due(task) if task.due_at else "—",
             "reason": reason,
@@ -339,3 +338,16 @@ def task_urge(*, actor, task_id: int, reason: str = "") -> int:
             reason=reason,
         )
     return len(users)
+
+
+# --- the notification centre ------------------------------------------------------------
+
+
+def notification_mark_read(notification: Notification) -> None:
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])
+
+
+def notifications_mark_all_read(user) -> int:
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(read_at=timezone.now())

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from viewflow.workflow.status import STATUS
 from viewflow.workflow.token import Token
 
-from ..errors import GuardError, NotInScope, NotPermitted
+from ..errors import GuardError, NotPermitted
 from ..flows import OPEN_TASK_STATUSES, CaseFlow, training_nodes
 from ..models import (
     AuditAction,
@@ -35,9 +35,8 @@ from ..models import (
     WorkItem,
     WorkStatus,
 )
-from ..periods import add_months, record_period, semester_of
+from ..periods import add_months, end_of_day, record_period, semester_of
 from ..routing import nearest_org_with_role
-from ..selectors import cases_for_user
 from .attachments import check_upload, staged_files
 from .audit import audit_log, set_owner
 from .locking import locked_case
@@ -45,10 +44,6 @@ from .locking import locked_case
 
 def _today() -> datetime.date:
     return timezone.localdate()
-
-
-def _end_of(day: datetime.date) -> datetime.datetime:
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(23, 59, 59)))
 
 
 def accepted_mentors(case: Case) -> list[CaseMentor]:
@@ -150,9 +145,9 @@ def _close(task: CaseTask, status=STATUS.DONE) -> None:
 
 def _submit_work_task(case: Case, work: SemesterWork, today) -> CaseTask:
     """The trainee submits their own work; a trainee without an account is helped by the school's officer."""
-    due = _end_of(work.semester_end)
+    due = end_of_day(work.semester_end)
     if work.status == WorkStatus.RETURNED:
-        due = max(due, _end_of(today + timedelta(days=settings.SHUANGPEI_DUE_DAYS["resubmit_work"])))
+        due = max(due, end_of_day(today + timedelta(days=settings.SHUANGPEI_DUE_DAYS["resubmit_work"])))
     trainee_user = case.teacher.user
     if trainee_user is not None:
         return _new_task(case, CaseFlow.submit_work, due_at=due, owner=trainee_user, work=work)
@@ -205,7 +200,7 @@ def sync_obligations(case: Case, *, today: datetime.date | None = None, actor=No
         for duty in unwritten.select_related("mentor__teacher__user").order_by("period_start", "id"):
             if not any(t.duty_id == duty.pk for t in still_open):
                 mentor = duty.mentor
-                due = _end_of(duty.period_end)
+                due = end_of_day(duty.period_end)
                 opened.append(
                     _new_task(case, CaseFlow.record, due_at=due, owner=mentor.teacher.user, duty=duty, mentor=mentor)
                 )
@@ -232,7 +227,7 @@ def sync_obligations(case: Case, *, today: datetime.date | None = None, actor=No
             if node == CaseFlow.submit_work:
                 opened.append(_submit_work_task(case, work, today))
             elif reviewer is not None:
-                due = _end_of(today + timedelta(days=settings.SHUANGPEI_DUE_DAYS["review_work"]))
+                due = end_of_day(today + timedelta(days=settings.SHUANGPEI_DUE_DAYS["review_work"]))
                 opened.append(
                     _new_task(
                         case, CaseFlow.review_work, due_at=due, owner=reviewer.teacher.user, work=work, mentor=reviewer
@@ -242,7 +237,7 @@ def sync_obligations(case: Case, *, today: datetime.date | None = None, actor=No
         # 培养人意见: asked of each mentor once the minimum training period has passed.
         ready_on = earliest_submission(case)
         if ready_on is not None and today >= ready_on:
-            due = _end_of(today + timedelta(days=settings.SHUANGPEI_DUE_DAYS["opinion"]))
+            due = end_of_day(today + timedelta(days=settings.SHUANGPEI_DUE_DAYS["opinion"]))
             for mentor in mentors:
                 if mentor.opinions.exists():
                     continue
@@ -270,19 +265,12 @@ def sync_obligations(case: Case, *, today: datetime.date | None = None, actor=No
 # --- acting on training work -------------------------------------------------------
 
 
-def _case_in_scope(actor, case_id: int) -> int:
-    if not cases_for_user(actor).filter(pk=case_id).exists():
-        raise NotInScope(_("未找到该培养案例，或它不在您的管辖范围内。"))
-    return case_id
-
-
 def _training_task(actor, task_id: int, case: Case, node) -> CaseTask:
-    from .cases import task_check_actor
+    from .cases import _expect_node, task_check_actor
 
     task = CaseTask.objects.select_related("owner", "org", "work", "duty", "mentor__teacher").get(pk=task_id)
     task_check_actor(actor, task)
-    if task.flow_task != node:
-        raise GuardError(_("此操作不适用于“%(title)s”任务。") % {"title": task.flow_task.task_title})
+    _expect_node(task, node)
     if case.state != CaseState.TRAINING:
         raise GuardError(_("案例当前处于“%(state)s”，不能办理培养任务。") % {"state": case.get_state_display()})
     if task.status == STATUS.NEW:  # an officer acting for a trainee takes the queued task
@@ -411,8 +399,10 @@ def check_can_opine(*, actor, case: Case) -> CaseMentor:
 
 def opinion_write(*, actor, case_id: int, text: str) -> MentorOpinion:
     """培养人意见: signed by the mentor; writing again supersedes the earlier one (both are kept)."""
+    from .cases import _visible_case_id
+
     text = (text or "").strip()
-    with locked_case(_case_in_scope(actor, case_id)) as case:
+    with locked_case(_visible_case_id(actor, case_id)) as case:
         mentor = check_can_opine(actor=actor, case=case)
         if not text:
             raise GuardError(_("请填写培养人意见。"))
