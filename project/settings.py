@@ -29,6 +29,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_filters",
+    "django_tasks",
+    "django_tasks_db",
     "viewflow",
     "viewflow.workflow",
     "workflows",
@@ -123,3 +125,16 @@ EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.Emai
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(env_str("EMAIL_PORT", "25"))
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "shuangpei@localhost")
+
+# Background jobs (bulk exports): django-tasks with its database backend, so any number of
+# ``manage.py db_worker`` processes on any machine share one queue in the database.
+TASKS = {
+    "default": {
+        "BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default"],
+    }
+}
+# Generated exports (bulk ledgers, the city's report) live beside the attachments, never public.
+EXPORTS_ROOT = Path(env_str("EXPORTS_ROOT", str(BASE_DIR / "var" / "exports")))
+# The annual 附件2 is due at the city by this day of each year (month, day).
+ANNEX2_DUE = (9, 10)

@@ -18,6 +18,7 @@ def world(db):
 def _private_media(settings, tmp_path):
     # Uploaded files go to a fresh folder per test, never into the checkout.
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "attachments"
+    settings.EXPORTS_ROOT = tmp_path / "exports"
 
 
 @pytest.fixture

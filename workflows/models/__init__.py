@@ -12,12 +12,40 @@ from .obligations import (
     WorkItem,
     WorkStatus,
 )
+from .jobs import ExportJob, ExportKind, JobStatus
 from .organisations import Organisation, OrgKind
+from .plans import (
+    Appraisal,
+    AppraisalResult,
+    PartyAdmission,
+    PlanState,
+    Quota,
+    QuotaPlan,
+    QuotaYear,
+    UnitPlan,
+)
 from .people import PartyStatus, Role, RoleAssignment, Sex, Teacher
+from .reports import AnnualReport, ReportKind, ReportProcess, ReportState, ReportTask
 from .records import KINDS_FOR_CASE, RecordKind, TrainingRecord
 from .tasks import CaseProcess, CaseTask
 
 __all__ = [
+    "AnnualReport",
+    "Appraisal",
+    "AppraisalResult",
+    "ExportJob",
+    "ExportKind",
+    "JobStatus",
+    "PartyAdmission",
+    "PlanState",
+    "Quota",
+    "QuotaPlan",
+    "QuotaYear",
+    "ReportKind",
+    "ReportProcess",
+    "ReportState",
+    "ReportTask",
+    "UnitPlan",
     "Attachment",
     "FileKind",
     "MentorOpinion",
