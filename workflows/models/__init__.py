@@ -1,6 +1,7 @@
 from .attachments import Attachment, FileKind
 from .audit import AuditAction, AuditEvent
 from .cases import Annex2Row, Case, CaseKind, CaseMentor, CaseState, MentorStatus
+from .jobs import ExportJob, ExportKind, JobStatus
 from .notifications import Notification, NotificationKind, TaskReminder
 from .obligations import (
     MentorOpinion,
@@ -12,8 +13,8 @@ from .obligations import (
     WorkItem,
     WorkStatus,
 )
-from .jobs import ExportJob, ExportKind, JobStatus
 from .organisations import Organisation, OrgKind
+from .people import PartyStatus, Role, RoleAssignment, Sex, Teacher
 from .plans import (
     Appraisal,
     AppraisalResult,
@@ -24,9 +25,8 @@ from .plans import (
     QuotaYear,
     UnitPlan,
 )
-from .people import PartyStatus, Role, RoleAssignment, Sex, Teacher
-from .reports import AnnualReport, ReportKind, ReportProcess, ReportState, ReportTask
 from .records import KINDS_FOR_CASE, RecordKind, TrainingRecord
+from .reports import AnnualReport, ReportKind, ReportProcess, ReportState, ReportTask
 from .tasks import CaseProcess, CaseTask
 
 __all__ = [

@@ -22,10 +22,16 @@ class QuotaPlan(models.Model):
     last_year = models.PositiveIntegerField(_("截止年度"))
     source_name = models.CharField(_("导入文件"), max_length=255)
     sha256 = models.CharField(_("文件摘要"), max_length=64)
-    # What the file stated as 合计 and where it disagreed with its rows: [{"block", "kind", "stated", "computed", "rows"}].
+    # Where the file's stated 合计 disagreed with its rows:
+    # [{"block", "kind", "stated", "computed", "rows"}].
     inconsistencies = models.JSONField(_("合计不一致"), default=list, blank=True)
     imported_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("导入人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("导入人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     imported_at = models.DateTimeField(_("导入时间"), auto_now_add=True)
 
@@ -92,7 +98,9 @@ class UnitPlan(ConcurrentTransitionMixin, models.Model):
 class QuotaYear(models.Model):
     """One year's number for one 类别: what the unit proposed and what the city approved."""
 
-    unit_plan = models.ForeignKey(UnitPlan, verbose_name=_("单位年度分解"), on_delete=models.CASCADE, related_name="years")
+    unit_plan = models.ForeignKey(
+        UnitPlan, verbose_name=_("单位年度分解"), on_delete=models.CASCADE, related_name="years"
+    )
     year = models.PositiveIntegerField(_("年度"))
     kind = models.CharField(_("“双培”类别"), max_length=1, choices=CaseKind.choices)
     proposed = models.PositiveIntegerField(_("单位上报数"), default=0)
@@ -120,7 +128,12 @@ class Appraisal(models.Model):
     result = models.CharField(_("评优结果"), max_length=10, choices=AppraisalResult.choices)
     party_member = models.BooleanField(_("评定时为党员"))
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("登记人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("登记人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     recorded_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
 
@@ -136,7 +149,12 @@ class PartyAdmission(models.Model):
     teacher = models.OneToOneField(Teacher, verbose_name=_("教师"), on_delete=models.PROTECT, related_name="admission")
     admitted_on = models.DateField(_("入党日期"))
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("登记人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("登记人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     recorded_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
 

@@ -84,7 +84,12 @@ class AnnualReport(ConcurrentTransitionMixin, models.Model):
     )
     submitted_at = models.DateTimeField(_("报送时间"))
     reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("审核人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("审核人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
     review_note = models.TextField(_("审核意见"), blank=True)
