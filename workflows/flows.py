@@ -6,7 +6,7 @@ case is now in. Out-of-band actions (撤回, 暂停/恢复, 退出, re-pairing) 
 tasks and call :func:`reroute`, so the inbox always mirrors the FSM.
 """
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.utils import timezone
@@ -21,7 +21,21 @@ from viewflow.workflow.nodes.view import ViewActivation
 from viewflow.workflow.status import STATUS
 from viewflow.workflow.token import Token
 
-from .models import CaseMentor, CaseProcess, CaseState, CaseTask, MentorStatus, Role
+from .models import (
+    CaseMentor,
+    CaseProcess,
+    CaseState,
+    CaseTask,
+    MentorStatus,
+    PlanState,
+    ReportKind,
+    ReportProcess,
+    ReportState,
+    ReportTask,
+    Role,
+    UnitPlan,
+)
+from .periods import end_of_day
 from .routing import nearest_org_with_role
 
 OPEN_TASK_STATUSES = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
@@ -187,3 +201,112 @@ def reroute(case, previous_task=None) -> None:
     process.case = case
     activation = CaseFlow.route._create(anchor_activation, Token("start"))
     anchor_activation._activate_next({activation})
+
+
+# --- documents a unit sends to the city ------------------------------------------------
+
+
+class ReportStepActivation(ViewActivation):
+    """A step of a unit's report round: routed to the unit (prepare) or the city (review)."""
+
+    @classmethod
+    def create(cls, flow_task, prev_activation, token, data=None, seed=None):
+        process = prev_activation.process
+        task = flow_task.flow_class.task_class(process=process, flow_task=flow_task, token=token)
+        task.data = data or {}
+        flow_task.route(task, process)
+        if task.owner_id:
+            task.status = STATUS.ASSIGNED
+            task.assigned = timezone.now()
+        task.save()
+        task.previous.add(prev_activation.task)
+        return cls(task)
+
+
+class ReportStep(flow.View):
+    activation_class = ReportStepActivation
+
+    def __init__(self, role: str, title: str, due, **kwargs):
+        super().__init__(view=None, **kwargs)
+        self.role = role
+        self.task_title = title
+        self.due = due
+
+    def route(self, task, process):
+        task.role = self.role
+        task.org = nearest_org_with_role(process.unit, self.role)
+        task.due_at = self.due(process)
+        if self.role == Role.REVIEWER:
+            # A returned round goes back to whoever prepared it before, if they still hold the role.
+            before = (
+                ReportTask.objects.filter(process=process, flow_task=task.flow_task, owner__isnull=False)
+                .order_by("-id")
+                .first()
+            )
+            if before is not None and before.owner.role_assignments.filter(role=self.role, org=task.org).exists():
+                task.owner = before.owner
+        else:
+            task.report = process.reports.order_by("-version").first()
+
+
+def annex2_due(process):
+    """附件2 reaches the city by 10 September of its year (DOMAIN §6)."""
+    month, day = settings.ANNEX2_DUE
+    return end_of_day(date(process.year, month, day))
+
+
+def _days_from_now(days):
+    return lambda process: timezone.now() + timedelta(days=days)
+
+
+def _report_accepted(activation) -> bool:
+    latest = activation.process.reports.order_by("-version").first()
+    return latest is not None and latest.state == ReportState.ACCEPTED
+
+
+def _plan_approved(activation) -> bool:
+    process = activation.process
+    return UnitPlan.objects.filter(plan=process.plan, unit=process.unit, state=PlanState.APPROVED).exists()
+
+
+class AnnualReportFlow(Flow):
+    """附件2 for a year: the unit's 审核人 compiles and submits, the city accepts or returns."""
+
+    process_class = ReportProcess
+    task_class = ReportTask
+    lock_impl = select_for_update_lock
+    process_title = _("年度汇总表报送")
+
+    start = flow.StartHandle(this.start_round).Next(this.prepare)
+    prepare = ReportStep(Role.REVIEWER, _("编制并报送年度附件2"), annex2_due).Next(this.review)
+    review = ReportStep(Role.CITY_ADMIN, _("审核单位年度附件2"), _days_from_now(10)).Next(this.decide)
+    decide = flow.If(_report_accepted).Then(this.end).Else(this.prepare)
+    end = flow.End()
+
+    def start_round(self, activation, *, unit, year, reason=""):
+        activation.process.kind = ReportKind.ANNEX2
+        activation.process.unit = unit
+        activation.process.year = year
+        activation.process.reason = reason
+        return activation.process
+
+
+class PlanFlow(Flow):
+    """附件1 year breakdown: the unit's 审核人 submits it, the city adjusts and approves or returns."""
+
+    process_class = ReportProcess
+    task_class = ReportTask
+    lock_impl = select_for_update_lock
+    process_title = _("三年计划年度分解")
+
+    start = flow.StartHandle(this.start_round).Next(this.prepare)
+    prepare = ReportStep(Role.REVIEWER, _("报送三年计划年度分解"), _days_from_now(30)).Next(this.review)
+    review = ReportStep(Role.CITY_ADMIN, _("调整审批年度分解"), _days_from_now(10)).Next(this.decide)
+    decide = flow.If(_plan_approved).Then(this.end).Else(this.prepare)
+    end = flow.End()
+
+    def start_round(self, activation, *, unit_plan):
+        activation.process.kind = ReportKind.PLAN
+        activation.process.unit = unit_plan.unit
+        activation.process.plan = unit_plan.plan
+        return activation.process

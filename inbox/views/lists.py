@@ -10,6 +10,7 @@ from viewflow.views import ListModelView
 from forms.filters import TaskFilter
 from workflows import selectors
 from workflows.models import Case, CaseTask
+from workflows.services.reports import report_tasks_for_user
 
 
 def _filter_query(request) -> str:
@@ -101,6 +102,8 @@ class InboxView(TaskListView):
         if not self.request.GET:
             # The mentor's day (and the trainee's): on the front page of the inbox, above the list.
             context.update(selectors.mentor_day(self.request.user))
+            # The unit's and the city's report rounds (附件2, 附件1 breakdown), with their countdown.
+            context["report_tasks"] = list(report_tasks_for_user(self.request.user)[:20])
         return context
 
 

@@ -41,6 +41,16 @@ class AuditAction(models.TextChoices):
     ESCALATE = "escalate", _("升级督办")
     URGE = "urge", _("催办")
     POLICY = "policy", _("修改培养规则")
+    REPORT_OPEN = "report_open", _("开启报表")
+    REPORT_SUBMIT = "report_submit", _("报送报表")
+    REPORT_ACCEPT = "report_accept", _("接收报表")
+    REPORT_RETURN = "report_return", _("退回报表")
+    PLAN_SUBMIT = "plan_submit", _("报送年度分解")
+    PLAN_APPROVE = "plan_approve", _("调整审批年度分解")
+    PLAN_RETURN = "plan_return", _("退回年度分解")
+    APPRAISAL = "appraisal", _("登记评优结果")
+    ADMISSION = "admission", _("登记入党")
+    QUOTA_IMPORT = "quota_import", _("导入三年计划")
 
 
 CHANGE_LABELS = {
@@ -88,11 +98,21 @@ CHANGE_LABELS = {
     "record_every_months": _("培养记录频次（月）"),
     "remind_before_days": _("到期前提醒天数"),
     "escalate_after_days": _("逾期升级天数"),
+    "source_name": _("导入文件"),
+    "sha256": _("文件摘要"),
+    "plan_years": _("计划年度"),
+    "rows": _("单位数"),
+    "totals": _("合计（按各行计算）"),
+    "inconsistencies": _("合计不一致"),
+    "appraisal_year": _("评优年度"),
+    "result": _("评优结果"),
+    "party_member": _("评定时为党员"),
+    "admitted_on": _("入党日期"),
 }
 
 
 # Changes whose value is a list of items, not an [old, new] pair.
-LIST_VALUES = ("mentors", "released", "files", "tasks", "cancelled", "recipients")
+LIST_VALUES = ("mentors", "released", "files", "tasks", "cancelled", "recipients", "inconsistencies")
 
 # Who acted, when it was not by a role held at an organisation.
 EXTRA_ROLE_LABELS = {"mentor": _("培养人"), "trainee": _("培养对象"), "system": _("系统")}

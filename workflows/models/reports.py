@@ -61,6 +61,26 @@ class ReportTask(AbstractTask):
         ordering = ["due_at", "id"]
         indexes = [models.Index(fields=["org", "status", "due_at"], name="report_task_queue")]
 
+    @property
+    def title(self) -> str:
+        process = self.process
+        if process.kind == ReportKind.ANNEX2:
+            return f"{self.flow_task.task_title}（{process.year}年度，{process.unit.name}）"
+        return f"{self.flow_task.task_title}（{process.plan}，{process.unit.name}）"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in ("NEW", "ASSIGNED", "STARTED")
+
+    @property
+    def days_left(self) -> int | None:
+        """Whole days to the due date (negative once late), counted in local calendar days."""
+        if self.due_at is None:
+            return None
+        from django.utils import timezone
+
+        return (timezone.localdate(self.due_at) - timezone.localdate()).days
+
 
 class AnnualReport(ConcurrentTransitionMixin, models.Model):
     """One submitted version of a unit's 附件2 for a year: a frozen snapshot of its rows.

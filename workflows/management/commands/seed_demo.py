@@ -522,6 +522,7 @@ class Command(BaseCommand):
             for story in STORIES:
                 self._play(story)
             self._age_demo_data()
+            self._reports()
         self._print_summary()
         self._print_accounts(password, existing=False)
 
@@ -779,6 +780,38 @@ class Command(BaseCommand):
             .values_list("pk", flat=True)[::4]
         )
         CaseTask.objects.filter(pk__in=overdue).update(due_at=timezone.now() - datetime.timedelta(days=3))
+
+    def _reports(self) -> None:
+        """附件2 rounds: last year's accepted; this year 赫山 accepted, 市一中 awaiting the city,
+        桃江 not yet submitted (late after 10 September)."""
+        from workflows.flows import AnnualReportFlow
+        from workflows.models import AnnualReport, ReportTask
+        from workflows.services import reports
+
+        def task(unit, node):
+            return ReportTask.objects.get(process__unit=unit, flow_task=node, status__in=OPEN_TASK_STATUSES)
+
+        def submit(unit, year, *, accept: bool):
+            reports.report_round_open(unit=unit, year=year)
+            reviewer = self._holder(Role.REVIEWER, unit)
+            report = reports.report_submit(actor=reviewer, task_id=task(unit, AnnualReportFlow.prepare).pk)
+            if accept:
+                city_admin = self._holder(Role.CITY_ADMIN, Organisation.objects.get(name=CITY_NAME))
+                reports.report_accept(actor=city_admin, task_id=task(unit, AnnualReportFlow.review).pk, note="已收到")
+            return report
+
+        units = {u.name: u for u in Organisation.objects.filter(name__in=["赫山区教育局", "桃江县教育局", "市一中（益阳师范）"])}
+        last = self.this_year - 1
+        for unit in units.values():
+            report = submit(unit, last, accept=True)
+            # Last year's table reached the city in early September, as it should.
+            AnnualReport.objects.filter(pk=report.pk).update(
+                submitted_at=timezone.make_aware(datetime.datetime(last, 9, 5, 10, 0)),
+                reviewed_at=timezone.make_aware(datetime.datetime(last, 9, 8, 15, 0)),
+            )
+        submit(units["赫山区教育局"], self.this_year, accept=True)
+        submit(units["市一中（益阳师范）"], self.this_year, accept=False)
+        reports.annex2_rounds_sync()
 
     def _after_completion(self, case: Case, officer, year: int) -> None:
         """What completion means for the teacher's record, entered by the officer (and audited)."""

@@ -6,11 +6,12 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from workflows.services.reminders import tick
+from workflows.services.reports import annex2_rounds_sync
 
 
 class Command(BaseCommand):
     help = (
-        "定时任务：按单位频次下发培养记录和学期成果任务，发送到期和逾期提醒，逾期超过规定天数的升级督办。"
+        "定时任务：开启各单位年度附件2报送，按单位频次下发培养记录和学期成果任务，发送到期和逾期提醒，逾期超过规定天数的升级督办。"
         "可重复运行，多个进程同时运行也只发一次。"
     )
 
@@ -21,8 +22,12 @@ class Command(BaseCommand):
     def handle(self, *args, loop: bool, interval: int, **options):
         while True:
             report = tick()
+            # Each unit's 附件2 round for the year (due 10 September) opens on its first tick.
+            rounds = annex2_rounds_sync()
             stamp = timezone.localtime().strftime("%Y-%m-%d %H:%M:%S")
             self.stdout.write(f"[{stamp}] {report.summary()}")
+            if rounds:
+                self.stdout.write(f"[{stamp}] 开启年度附件2报送 {rounds} 个单位。")
             if not loop:
                 return
             time.sleep(max(1, interval))
