@@ -6,8 +6,13 @@ from viewflow.urls import Application, Site
 
 from workflows import selectors
 from workflows.models import OrgKind, Role
+from workflows.services.reports import report_tasks_for_user
 
-from .views import annex2, cases, completeness, lists, notifications, policy, records, tasks, training
+from .views import annex2, cases, completeness, jobs, lists, notifications, policy, records, reports, tasks, training
+from .views import dashboard as dashboard_views
+from .views import documents as document_views
+from .views import outcomes as outcomes_views
+from .views import plans as plans_views
 
 
 class InboxApp(Application):
@@ -44,10 +49,26 @@ class InboxApp(Application):
         path("notifications/<int:notification_id>/open/", notifications.notification_open, name="notification_open"),
         path("notifications/read-all/", notifications.notification_read_all, name="notifications_read_all"),
         path("policy/", policy.policy_page, name="policy"),
+        path("plans/", plans_views.plans_page, name="plans"),
         path("completeness/", completeness.completeness_page, name="completeness"),
         path("completeness/download/", completeness.completeness_download, name="completeness_download"),
+        path("dashboard/", dashboard_views.dashboard_page, name="dashboard"),
+        path("dashboard/bulletin.pdf", dashboard_views.bulletin_download, name="dashboard_bulletin"),
+        path("outcomes/", outcomes_views.outcomes_page, name="outcomes"),
+        path("reports/", reports.reports_page, name="reports"),
+        path("reports/correct/", reports.report_correct, name="report_correct"),
+        path("reports/tasks/<int:task_id>/", reports.report_task_page, name="report_task"),
+        path("reports/tasks/<int:task_id>/act/", reports.report_task_act, name="report_task_act"),
+        path("reports/<int:report_id>/", reports.report_detail, name="report"),
+        path("reports/<int:report_id>/<str:fmt>/", reports.report_download, name="report_download"),
         path("annex2/", annex2.annex2_page, name="annex2"),
         path("annex2/download/<str:fmt>/", annex2.annex2_download, name="annex2_download"),
+        path("annex2/city/<str:fmt>/", annex2.annex2_city_download, name="annex2_city_download"),
+        path("cases/<int:case_id>/ledger.pdf", document_views.ledger_download, name="ledger_pdf"),
+        path("exports/", jobs.exports_page, name="exports"),
+        path("exports/new/", jobs.export_new, name="export_new"),
+        path("exports/<int:job_id>/", jobs.export_job, name="export_job"),
+        path("exports/<int:job_id>/download/", jobs.export_download, name="export_download"),
     ]
 
     @property
@@ -63,9 +84,11 @@ class InboxApp(Application):
             "queue_count": selectors.queue_for_user(request.user).count(),
             "escalated_count": selectors.escalated_for_user(request.user).count(),
             "unread_count": selectors.unread_count(request.user),
+            "report_count": report_tasks_for_user(request.user).count(),
             "can_completeness": bool(assignments),
             # Only show the menu entries that lead somewhere for this user.
             "can_register": any(a.role == Role.OFFICER for a in assignments),
+            "can_outcomes": any(a.role in (Role.OFFICER, Role.REVIEWER) for a in assignments),
             "can_annex2": any(a.org.kind in (OrgKind.CITY, OrgKind.COUNTY, OrgKind.DIRECT) for a in assignments),
         }
 

@@ -65,7 +65,24 @@ compile_messages() {
     fi
 }
 
+# What WeasyPrint needs from Debian to print the official documents (附件2, 附件3 台账) as PDF:
+# Pango, HarfBuzz's subsetter (without it WeasyPrint falls back to the much slower fontTools)
+# and the Noto CJK fonts the documents are set in.
+PDF_PACKAGES=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk)
+
+ensure_pdf_deps() {
+    local missing=() pkg
+    for pkg in "${PDF_PACKAGES[@]}"; do
+        dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+    done
+    if [ "${#missing[@]}" -gt 0 ]; then
+        log "Installing what WeasyPrint needs to print PDFs: ${missing[*]}"
+        apt_install "${missing[@]}"
+    fi
+}
+
 install_all() {
+    ensure_pdf_deps
     ensure_venv
     compile_messages
     log "Migrating the database"
@@ -97,7 +114,12 @@ main() {
     log "Starting manage.py tick --loop in the background (log: tick.log)"
     .venv/bin/python manage.py tick --loop >>tick.log 2>&1 &
     local ticker=$!
-    trap "kill $ticker 2>/dev/null" EXIT
+    # The background worker for 批量导出 (bulk ledgers, the city's 附件2): it takes queued
+    # export jobs from the database; more workers, on this or other machines, may share it.
+    log "Starting manage.py db_worker in the background (log: worker.log)"
+    .venv/bin/python manage.py db_worker --interval 1 >>worker.log 2>&1 &
+    local worker=$!
+    trap "kill $ticker $worker 2>/dev/null" EXIT
     .venv/bin/python manage.py runserver --insecure 0.0.0.0:8000
 }
 

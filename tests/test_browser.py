@@ -123,3 +123,47 @@ def test_mentor_writes_a_record_from_the_inbox_and_the_task_is_gone(demo_server)
         expect(page.locator("#records")).to_contain_text("围绕入党动机谈心谈话")
         expect(page.locator("#records")).to_contain_text("张建国")
         browser.close()
+
+
+def _login(page, server, username):
+    page.goto(f"{server}/accounts/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", "demo12345")
+    page.click("button[type=submit], input[type=submit]")
+    page.wait_for_url(f"{server}/inbox/")
+
+
+def test_unit_reviewer_submits_the_annual_table_and_the_city_accepts_it(demo_server):
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        reviewer = browser.new_context().new_page()
+        _login(reviewer, demo_server, "taojiang_reviewer")
+
+        # 我的待办 lists the year's 附件2 round with its countdown to 10 September.
+        round_row = reviewer.locator("#report-tasks tr", has_text="编制并报送年度附件2")
+        expect(round_row).to_have_count(1)
+        expect(round_row).to_contain_text("桃江县教育局")
+        round_row.get_by_role("link").click()
+        expect(reviewer.locator("#report-title")).to_contain_text("编制并报送年度附件2")
+        expect(reviewer.locator("#live-rows")).to_be_visible()
+        reviewer.get_by_role("button", name="核对无误，报送市委教育工委").click()
+        expect(reviewer.locator(".sp-message")).to_contain_text("已报送第 1 版")
+        unit_row = reviewer.locator("#annex2-status tr", has_text="桃江县教育局")
+        expect(unit_row).to_contain_text("已报送，待市级审核")
+
+        city = browser.new_context().new_page()
+        _login(city, demo_server, "city_admin")
+        review_row = city.locator("#report-tasks tr", has_text="审核单位年度附件2").filter(has_text="桃江县教育局")
+        expect(review_row).to_have_count(1)
+        review_row.get_by_role("link").click()
+        expect(city.locator("#report-title")).to_contain_text("桃江县教育局")
+        city.get_by_role("button", name="接收").click()
+        expect(city.locator(".sp-message")).to_contain_text("已接收桃江县教育局第 1 版")
+        expect(city.locator("#annex2-status tr", has_text="桃江县教育局")).to_contain_text("市级已接收")
+
+        # The reviewer sees the city's answer on the same page.
+        reviewer.reload()
+        expect(reviewer.locator("#annex2-status tr", has_text="桃江县教育局")).to_contain_text("市级已接收")
+        browser.close()

@@ -592,7 +592,7 @@ def test_annex2_shows_the_own_unit_and_no_other_units_rows(scene):
     assert csv_body.status_code == 200 and "褚备案" in csv_body.content.decode("utf-8-sig")
     other = client_for(w.other_reviewer).get("/inbox/annex2/?year=2026").content.decode()
     assert "褚备案" not in other
-    assert client_for(w.reviewer).get("/inbox/annex2/download/pdf/").status_code == 404
+    assert client_for(w.reviewer).get("/inbox/annex2/download/doc/").status_code == 404
 
 
 # --- lists do not leak ---------------------------------------------------------------------------

@@ -141,7 +141,12 @@ def test_city_returns_then_accepts_a_new_version_and_a_correction_supersedes_it(
 def test_guards_refuse_wrong_people_and_second_hands_leaving_nothing_changed(world, round_open):
     w = world
     task = open_task(w.county, AnnualReportFlow.prepare)
-    for actor, error in ((w.other_reviewer, NotInScope), (w.officer, NotInScope), (w.auditor, NotPermitted), (w.city_admin, NotPermitted)):
+    for actor, error in (
+        (w.other_reviewer, NotInScope),
+        (w.officer, NotInScope),
+        (w.auditor, NotPermitted),
+        (w.city_admin, NotPermitted),
+    ):
         with pytest.raises(error):
             reports.report_submit(actor=actor, task_id=task.pk)
     assert not AnnualReport.objects.exists()
@@ -199,3 +204,81 @@ def test_submit_and_accept_through_the_pages(world, round_open):
     pdf = client_for(w.reviewer).get(f"/inbox/reports/{report.pk}/pdf/")
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
     assert client_for(w.other_reviewer).get(f"/inbox/reports/{report.pk}/pdf/").status_code == 404
+
+
+# --- 附件1: the year breakdown ------------------------------------------------------------
+
+
+@pytest.fixture
+def plan_task(world):
+    from workflows.models import Quota, QuotaPlan, QuotaYear, UnitPlan
+
+    plan = QuotaPlan.objects.create(title="三年计划", first_year=2019, last_year=2021, source_name="a.xlsx", sha256="x")
+    Quota.objects.create(plan=plan, unit=world.county, kind="1", total=60)
+    Quota.objects.create(plan=plan, unit=world.county, kind="2", total=100)
+    unit_plan = UnitPlan.objects.create(plan=plan, unit=world.county)
+    for year in plan.years:
+        for kind in ("1", "2"):
+            QuotaYear.objects.create(unit_plan=unit_plan, year=year, kind=kind)
+    process = reports.plan_round_open(unit_plan)
+    return ReportTask.objects.get(process=process, status=STATUS.NEW), unit_plan
+
+
+def _breakdown(ones, twos):
+    return {f"{y}_1": n for y, n in zip((2019, 2020, 2021), ones, strict=True)} | {
+        f"{y}_2": n for y, n in zip((2019, 2020, 2021), twos, strict=True)
+    }
+
+
+def test_plan_breakdown_must_add_up_and_the_city_adjusts_with_a_reason(world, plan_task):
+    from workflows.flows import PlanFlow
+    from workflows.models import PlanState
+
+    w = world
+    task, unit_plan = plan_task
+    assert task.org == w.county and task.flow_task == PlanFlow.prepare
+
+    with pytest.raises(GuardError, match="类别2各年合计 90，与三年计划数 100 不符"):
+        reports.plan_submit(actor=w.reviewer, task_id=task.pk, data=_breakdown([20, 20, 20], [30, 30, 30]))
+    with pytest.raises(GuardError, match="不是非负整数") as error:
+        reports.plan_submit(actor=w.reviewer, task_id=task.pk, data=_breakdown([20, "二十", 20], [30, -1, 40]))
+    assert "2020年类别1" in error.value.message and "2020年类别2" in error.value.message
+    unit_plan.refresh_from_db()
+    assert unit_plan.state == PlanState.DRAFT and not unit_plan.years.exclude(proposed=0).exists()
+
+    reports.plan_submit(actor=w.reviewer, task_id=task.pk, data=_breakdown([20, 20, 20], [30, 35, 35]))
+    review = ReportTask.objects.get(process=task.process, flow_task=PlanFlow.review, status=STATUS.NEW)
+    assert review.org == w.city
+    adjusted = _breakdown([25, 20, 20], [30, 35, 35])
+    with pytest.raises(GuardError, match="调整理由"):
+        reports.plan_approve(actor=w.city_admin, task_id=review.pk, data=adjusted)
+    reports.plan_approve(actor=w.city_admin, task_id=review.pk, data=adjusted, note="全市2019年类别1需达150")
+    unit_plan.refresh_from_db()
+    assert unit_plan.state == PlanState.APPROVED
+    assert unit_plan.years.get(year=2019, kind="1").approved == 25
+    assert unit_plan.years.get(year=2019, kind="1").proposed == 20
+    event = AuditEvent.objects.get(action=AuditAction.PLAN_APPROVE)
+    assert event.changes["adjusted"] == {"2019_1": [20, 25]} and event.reason == "全市2019年类别1需达150"
+    task.process.refresh_from_db()
+    assert task.process.finished is not None
+
+
+def test_plan_returned_goes_back_to_the_unit(world, plan_task):
+    from workflows.flows import PlanFlow
+    from workflows.models import PlanState
+
+    w = world
+    task, unit_plan = plan_task
+    reports.plan_submit(actor=w.reviewer, task_id=task.pk, data=_breakdown([20, 20, 20], [30, 35, 35]))
+    review = ReportTask.objects.get(process=task.process, flow_task=PlanFlow.review, status=STATUS.NEW)
+    response = client_for(w.city_admin).post(
+        f"/inbox/reports/tasks/{review.pk}/act/", {"action": "plan_return", "reason": "请前两年多安排"}
+    )
+    assert response.status_code == 302
+    unit_plan.refresh_from_db()
+    assert unit_plan.state == PlanState.DRAFT
+    again = ReportTask.objects.get(process=task.process, flow_task=PlanFlow.prepare, status=STATUS.ASSIGNED)
+    assert again.owner_id == w.reviewer.pk
+    page = client_for(w.reviewer).get(f"/inbox/reports/tasks/{again.pk}/").content.decode()
+    assert 'name="2019_1" value="20"' in page
+    assert client_for(w.other_reviewer).get(f"/inbox/reports/tasks/{again.pk}/").status_code == 404

@@ -22,6 +22,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from workflows.flows import OPEN_TASK_STATUSES, CaseFlow, training_nodes
+from workflows.management.demo_outcomes import seed_outcomes
 from workflows.models import (
     KINDS_FOR_CASE,
     Case,
@@ -523,6 +524,8 @@ class Command(BaseCommand):
                 self._play(story)
             self._age_demo_data()
             self._reports()
+            # 评优 results and party admissions for the two 80% targets, this year and last.
+            seed_outcomes()
         self._print_summary()
         self._print_accounts(password, existing=False)
 
@@ -800,7 +803,10 @@ class Command(BaseCommand):
                 reports.report_accept(actor=city_admin, task_id=task(unit, AnnualReportFlow.review).pk, note="已收到")
             return report
 
-        units = {u.name: u for u in Organisation.objects.filter(name__in=["赫山区教育局", "桃江县教育局", "市一中（益阳师范）"])}
+        units = {
+            u.name: u
+            for u in Organisation.objects.filter(name__in=["赫山区教育局", "桃江县教育局", "市一中（益阳师范）"])
+        }
         last = self.this_year - 1
         for unit in units.values():
             report = submit(unit, last, accept=True)
@@ -812,6 +818,44 @@ class Command(BaseCommand):
         submit(units["赫山区教育局"], self.this_year, accept=True)
         submit(units["市一中（益阳师范）"], self.this_year, accept=False)
         reports.annex2_rounds_sync()
+        self._plans()
+
+    def _plans(self) -> None:
+        """附件1 imported from docs/samples (its stated 80 is flagged); 赫山 has submitted its
+        year breakdown to the city, 市一中's is approved, 桃江's waits for the unit."""
+        from pathlib import Path
+
+        from django.conf import settings
+
+        from workflows.flows import PlanFlow
+        from workflows.models import ReportTask
+        from workflows.services import quotas, reports
+
+        sample = Path(settings.BASE_DIR) / "docs" / "samples" / "附件1_三年实施计划指导性任务表_2019-2021.xlsx"
+        city_admin = self._holder(Role.CITY_ADMIN, Organisation.objects.get(name=CITY_NAME))
+        plan = quotas.import_quota(actor=city_admin, content=sample.read_bytes(), filename=sample.name)
+
+        def task(unit_name, node):
+            return ReportTask.objects.get(
+                process__plan=plan, process__unit__name=unit_name, flow_task=node, status__in=OPEN_TASK_STATUSES
+            )
+
+        def breakdown(unit_name, per_year):
+            unit = Organisation.objects.get(name=unit_name)
+            data = {
+                f"{year}_{kind}": n
+                for kind, numbers in per_year.items()
+                for year, n in zip(plan.years, numbers, strict=True)
+            }
+            reviewer = self._holder(Role.REVIEWER, unit)
+            reports.plan_submit(actor=reviewer, task_id=task(unit_name, PlanFlow.prepare).pk, data=data)
+            return data
+
+        breakdown("赫山区教育局", {"1": [20, 20, 20], "2": [30, 35, 35]})
+        data = breakdown("市一中（益阳师范）", {"1": [1, 1, 1], "2": [1, 1, 1]})
+        reports.plan_approve(
+            actor=city_admin, task_id=task("市一中（益阳师范）", PlanFlow.review).pk, data=data, note="同意"
+        )
 
     def _after_completion(self, case: Case, officer, year: int) -> None:
         """What completion means for the teacher's record, entered by the officer (and audited)."""
