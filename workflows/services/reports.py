@@ -66,7 +66,9 @@ def _locked_task(actor, task_id: int):
     try:
         with flow_class.lock(task.process_id):
             yield (
-                ReportTask.objects.select_for_update().select_related("process", "process__unit", "org").get(pk=task_id)
+                ReportTask.objects.select_for_update(of=("self",))
+                .select_related("process", "process__unit", "org")
+                .get(pk=task_id)
             )
     except FlowLockFailed:
         raise AlreadyHandled(_("该报表正在被他人处理，请稍后刷新页面再试。")) from None
