@@ -8,7 +8,8 @@
 #   DATABASE_URL=postgres://postgres@127.0.0.1:5432/shuangpei bash scripts/test.sh
 #
 # Installs what the tests need first: the .venv and its packages, and from Debian
-# Chromium (browser tests), Noto CJK fonts and gettext when Chromium is missing.
+# Chromium (browser tests), Noto CJK fonts and gettext when Chromium is missing, and
+# WeasyPrint's libraries (Pango, HarfBuzz subset) for the PDF tests.
 
 set -euo pipefail
 
@@ -20,6 +21,7 @@ if [ ! -x /usr/bin/chromium ]; then
     apt_install chromium fonts-noto-cjk gettext
 fi
 
+ensure_pdf_deps
 ensure_venv
 compile_messages
 

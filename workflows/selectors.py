@@ -545,3 +545,19 @@ def mentor_day(user) -> dict:
     if not trainees and not returned and not due_week:
         return {}
     return {"mentor_day": True, "trainees": trainees, "due_week": due_week, "returned": returned, "week_end": week_end}
+
+
+# --- 附件2, the city's consolidated table ------------------------------------------------
+
+
+def city_annex2(year: int) -> list[tuple[Organisation, list[Annex2Row]]]:
+    """Every county bureau and direct unit in 附件1 order, each with its rows for the year as
+    附件2 orders them (类别 1 first); units with no row are listed too. Two queries in all."""
+    from .models.organisations import UNIT_KINDS
+
+    units = list(Organisation.objects.filter(kind__in=UNIT_KINDS).order_by("sort_order", "id"))
+    by_unit: dict[int, list[Annex2Row]] = {unit.pk: [] for unit in units}
+    rows = Annex2Row.objects.filter(year=year, unit__kind__in=UNIT_KINDS)
+    for row in rows.order_by("unit_id", "kind", "created_at", "id"):
+        by_unit.setdefault(row.unit_id, []).append(row)
+    return [(unit, by_unit[unit.pk]) for unit in units]

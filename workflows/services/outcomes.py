@@ -186,7 +186,11 @@ def correct_appraisal(*, actor, appraisal_id, result, reason) -> Appraisal:
     result = _check_result(result)
     reason = _require_reason(reason)
     with transaction.atomic():
-        teacher_id = Appraisal.objects.filter(pk=appraisal_id).values_list("teacher_id", flat=True).first()
+        teacher_id = (
+            Appraisal.objects.filter(pk=appraisal_id).values_list("teacher_id", flat=True).first()
+            if str(appraisal_id).isdigit()
+            else None
+        )
         if teacher_id is None:
             raise NotInScope(_("未找到该评优记录，或它不在您的管辖范围内。"))
         # The teacher first, as recording does, then the row.
@@ -213,7 +217,11 @@ def correct_admission(*, actor, admission_id, admitted_on, reason) -> PartyAdmis
     admitted_on = _check_date(admitted_on)
     reason = _require_reason(reason)
     with transaction.atomic():
-        teacher_id = PartyAdmission.objects.filter(pk=admission_id).values_list("teacher_id", flat=True).first()
+        teacher_id = (
+            PartyAdmission.objects.filter(pk=admission_id).values_list("teacher_id", flat=True).first()
+            if str(admission_id).isdigit()
+            else None
+        )
         if teacher_id is None:
             raise NotInScope(_("未找到该入党登记，或它不在您的管辖范围内。"))
         teacher, assignment = _teacher_for(actor, teacher_id)

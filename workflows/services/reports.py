@@ -75,29 +75,45 @@ def _locked_task(actor, task_id: int):
 
 
 def can_see_task(user, task: ReportTask) -> bool:
-    """The unit's and the city's role holders see a round's tasks; so does its owner."""
-    if task.owner_id == user.pk:
-        return True
+    """Role holders of the unit's subtree or above, and of the task's organisation, see a round's
+    tasks; a former owner who no longer holds such a role does not."""
     unit_path = task.process.unit.path if task.process.unit_id else ""
-    for a in user_assignments(user):
-        if unit_path.startswith(a.org.path) or (task.org_id and a.org_id == task.org_id):
-            return True
-    return False
+    return any(
+        unit_path.startswith(a.org.path) or (task.org_id and a.org_id == task.org_id) for a in user_assignments(user)
+    )
 
 
 def _act_on(actor, task: ReportTask, node):
-    """Check the task is open, is the expected step and is the actor's; claim it if queued."""
-    if task.flow_task != node:
-        raise GuardError(_("该任务不是这一步骤，请从待办列表重新打开。"))
-    if task.status not in OPEN:
-        raise AlreadyHandled(_("该报表任务已由他人办理完毕，请刷新页面查看最新状态。"))
+    """Check the actor holds the step's role, the task is open and is the expected step;
+    claim it if queued, or take it over from an owner who no longer holds the role."""
     if not user_holds(actor, task.role, task.org):
         raise NotPermitted(
             _("该任务须由%(org)s的%(role)s办理，您没有该身份。") % {"org": task.org.name, "role": Role(task.role).label}
         )
+    if task.flow_task != node:
+        raise GuardError(_("该任务不是这一步骤，请从待办列表重新打开。"))
+    if task.status not in OPEN:
+        raise AlreadyHandled(_("该报表任务已由他人办理完毕，请刷新页面查看最新状态。"))
     if task.owner_id and task.owner_id != actor.pk:
-        raise AlreadyHandled(
-            _("该任务已由%(who)s认领办理，请刷新页面。") % {"who": task.owner.get_full_name() or task.owner.username}
+        if user_holds(task.owner, task.role, task.org):
+            raise AlreadyHandled(
+                _("该任务已由%(who)s认领办理，请刷新页面。")
+                % {"who": task.owner.get_full_name() or task.owner.username}
+            )
+        # The owner left the role (transfer, rotation): the current holder takes the task over.
+        before = task.owner.get_username()
+        task.owner = actor
+        task.assigned = timezone.now()
+        task.save(update_fields=["owner", "assigned"])
+        audit_log(
+            actor=actor,
+            action=AuditAction.REASSIGN,
+            case=None,
+            role=task.role,
+            org=task.org,
+            task=task,
+            reason=_("原承办人已不再担任该角色，由现任%(role)s接办。") % {"role": Role(task.role).label},
+            changes={"owner": [before, actor.get_username()]},
         )
     activation = task.flow_task.activation_class(task)
     if task.status == STATUS.NEW:
@@ -429,15 +445,15 @@ def can_see_unit(user, unit: Organisation) -> bool:
 
 
 def report_tasks_for_user(user):
-    """Open report tasks the user can do: their own, and those queued at an organisation where
-    they hold the step's role."""
+    """Open report tasks the user can do now: queued at an organisation where they hold the
+    step's role, or already theirs there."""
     from django.db.models import Q
 
-    queued = Q()
+    mine = Q(pk__in=[])
     for a in user_assignments(user):
-        queued |= Q(org_id=a.org_id, role=a.role, status=STATUS.NEW)
+        mine |= Q(org_id=a.org_id, role=a.role) & (Q(status=STATUS.NEW) | Q(owner=user, status__in=OPEN))
     return (
-        ReportTask.objects.filter(Q(owner=user, status__in=OPEN) | queued if queued else Q(owner=user, status__in=OPEN))
+        ReportTask.objects.filter(mine)
         .select_related("process", "process__unit", "process__plan", "org", "report")
         .order_by("due_at", "id")
     )
