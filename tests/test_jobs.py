@@ -222,8 +222,14 @@ def test_who_may_ask_for_which_export(world, client):
     # In scope, but read-only.
     with pytest.raises(NotPermitted):
         request_export(actor=world.auditor, kind="ledgers", unit_id=world.county.pk)
-    # The city may export any unit's ledgers.
-    assert request_export(actor=world.city_admin, kind="ledgers", unit_id=world.county.pk).unit == world.county
+    from workflows.models import AuditEvent
+
+    assert not AuditEvent.objects.filter(action="export").exists()  # refusals leave no trace
+    # The city may export any unit's ledgers; the request is in the audit trail.
+    job = request_export(actor=world.city_admin, kind="ledgers", unit_id=world.county.pk)
+    assert job.unit == world.county
+    event = AuditEvent.objects.get(action="export")
+    assert (event.actor, event.org, event.changes["job"]) == (world.city_admin, world.county, job.pk)
     ExportJob.objects.all().delete()
 
     for user in (world.reviewer, world.direct_reviewer, world.outsider):

@@ -619,6 +619,52 @@ def _move_reviewer_to_the_other_county(scene) -> None:
     scene.new_reviewer = make_user("heshan_reviewer_new", org=scene.w.county, role=Role.REVIEWER)
 
 
+def test_a_reviewer_moved_away_no_longer_sees_the_countys_report_tasks(scene):
+    _move_reviewer_to_the_other_county(scene)
+    client = client_for(scene.w.reviewer)
+    for task in (scene.prepare_task, scene.review_task):
+        response = client.get(f"/inbox/reports/tasks/{task.pk}/")
+        assert response.status_code == 404, (task.flow_task, TRAINEE in response.content.decode())
+    # The frozen version itself is already refused (report_for_user checks the unit's scope).
+    assert client.get(f"/inbox/reports/{scene.report.pk}/").status_code == 404
+    # And the county's tasks are gone from the 年度报表 page.
+    assert TRAINEE not in client.get("/inbox/reports/").content.decode()
+
+
+def test_a_returned_round_can_be_resubmitted_by_the_reviewer_who_took_over(scene):
+    w = scene.w
+    reports.report_return(actor=w.city_admin, task_id=scene.review_task.pk, reason="备注栏请写明入党时间")
+    again = _open_task(scene.round, AnnualReportFlow.prepare)
+    assert again.owner_id == w.reviewer.pk  # routed back to who prepared it, as designed
+    _move_reviewer_to_the_other_county(scene)
+    # The new reviewer finds the stuck task in 报表待办 and takes it over by acting on it.
+    assert again in reports.report_tasks_for_user(scene.new_reviewer)
+    response = client_for(scene.new_reviewer).post(
+        f"/inbox/reports/tasks/{again.pk}/act/", {"action": "submit", "reason": "已补充备注"}
+    )
+    assert response.status_code == 302, (response.status_code, alert_text(response))
+    assert AnnualReport.objects.filter(process=scene.round, state=ReportState.SUBMITTED).count() == 1
+
+
+def test_a_flow_task_that_is_nobodys_step_is_a_404(scene):
+    """The round's start / decide / end tasks have no role: no page, no action, for anyone."""
+    system_tasks = ReportTask.objects.filter(process=scene.round, role="")
+    assert system_tasks.exists()
+    for task in system_tasks:
+        for user in (scene.w.reviewer, scene.w.city_admin):
+            client = client_for(user)
+            assert client.get(f"/inbox/reports/tasks/{task.pk}/").status_code == 404
+            before = snapshot()
+            assert client.post(f"/inbox/reports/tasks/{task.pk}/act/", {"action": "submit"}).status_code == 404
+            assert snapshot() == before
+
+
+@pytest.mark.parametrize("year", ["0000", "²²²²", "1999", "20266"])
+def test_a_malformed_year_is_a_400(scene, year):
+    response = client_for(scene.w.reviewer).get(f"/inbox/reports/?year={year}")
+    assert response.status_code == 400 and "年度" in response.content.decode()
+
+
 @pytest.mark.parametrize("action, field", [("correct_appraisal", "appraisal"), ("correct_admission", "admission")])
 def test_a_correction_of_a_malformed_id_is_a_404(scene, action, field):
     client = client_for(scene.w.other_officer)

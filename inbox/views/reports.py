@@ -1,5 +1,7 @@
 """年度报表: the unit's 附件2 and 附件1 breakdown rounds, their tasks and frozen versions."""
 
+import re
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
@@ -18,8 +20,8 @@ from .common import done, guarded, post_only
 
 def _year(request) -> int:
     raw = request.GET.get("year") or request.POST.get("year") or str(timezone.localdate().year)
-    if not raw.isdigit() or len(raw) != 4:
-        raise GuardError(_("年度须为四位数字，例如 2026。"))
+    if not re.fullmatch(r"20[0-9]{2}", raw):
+        raise GuardError(_("年度须为 2000—2099 之间的四位数字，例如 2026。"))
     return int(raw)
 
 
@@ -83,7 +85,8 @@ def report_task_page(request, task_id: int):
             is_prepare=task.flow_task == AnnualReportFlow.prepare,
             live_rows=svc.snapshot_rows(process.unit, process.year),
             needs_reason=bool(versions),
-            last_returned=next((v for v in versions if v.state == "returned"), None),
+            # The city's last word, shown only while that version is the newest.
+            last_returned=versions[0] if versions and versions[0].state == "returned" else None,
         )
         if task.report_id:
             context["report"] = task.report
@@ -147,7 +150,7 @@ def report_task_act(request, task_id: int):
 @post_only
 def report_correct(request):
     unit_id = request.POST.get("unit", "")
-    if not unit_id.isdigit():
+    if not re.fullmatch(r"[0-9]{1,9}", unit_id):
         raise NotInScope(_("未找到该单位，或它不在您的管辖范围内。"))
     process = svc.report_correct(
         actor=request.user, unit_id=int(unit_id), year=_year(request), reason=request.POST.get("reason", "")

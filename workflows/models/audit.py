@@ -48,6 +48,7 @@ class AuditAction(models.TextChoices):
     PLAN_SUBMIT = "plan_submit", _("报送年度分解")
     PLAN_APPROVE = "plan_approve", _("调整审批年度分解")
     PLAN_RETURN = "plan_return", _("退回年度分解")
+    EXPORT = "export", _("批量导出")
     APPRAISAL = "appraisal", _("登记评优结果")
     ADMISSION = "admission", _("登记入党")
     QUOTA_IMPORT = "quota_import", _("导入三年计划")

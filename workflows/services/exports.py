@@ -6,6 +6,7 @@ requester watches on a progress page, and only the requester may see or download
 """
 
 import logging
+import re
 
 from django.db import transaction
 from django.db.models import QuerySet
@@ -13,9 +14,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..errors import GuardError, NotInScope, NotPermitted
-from ..models import Annex2Row, Case, ExportJob, ExportKind, JobStatus, Organisation, OrgKind
+from ..models import Annex2Row, AuditAction, Case, ExportJob, ExportKind, JobStatus, Organisation, OrgKind
 from ..models.people import ACTING_ROLES
 from ..selectors import units_for_user, user_assignments, user_holds_over
+from .audit import audit_log
 
 logger = logging.getLogger(__name__)
 
@@ -53,7 +55,7 @@ def job_for_user(user, job_id: int) -> ExportJob:
 
 
 def _ledger_unit(actor, unit_id) -> Organisation:
-    unit = units_for_user(actor).filter(pk=unit_id).first() if str(unit_id or "").isdigit() else None
+    unit = units_for_user(actor).filter(pk=unit_id).first() if re.fullmatch(r"[0-9]{1,9}", str(unit_id or "")) else None
     if unit is None:
         raise NotInScope(_("未找到该单位，或它不在您的管辖范围内。"))
     if user_holds_over(actor, ACTING_ROLES, unit) is None:
@@ -108,6 +110,16 @@ def request_export(*, actor, kind: str, unit_id: int | None = None, year: int | 
         raise GuardError(_("请选择导出内容：单位全部培养台账，或全市附件2汇总表。"))
     with transaction.atomic():
         job = ExportJob.objects.create(kind=kind, unit=unit, year=year, requested_by=actor)
+        # A bulk export carries personal data out of the system: it is traced like any action.
+        held = user_assignments(actor)
+        audit_log(
+            actor=actor,
+            action=AuditAction.EXPORT,
+            case=None,
+            role=held[0].role if held else "",
+            org=unit or (held[0].org if held else None),
+            changes={"export": kind, "job": job.pk, **({"unit": unit.name} if unit else {"year": year})},
+        )
         # Enqueued only once the job is committed: a worker elsewhere must never pick up a
         # task whose job row it cannot see yet.
         transaction.on_commit(lambda: _enqueue(job))

@@ -559,13 +559,11 @@ def import_quota(
             for year in plan.years
             for kind in KINDS
         )
-        try:
-            from .reports import plan_round_open
-        except ImportError:
-            plan_round_open = None
-        if plan_round_open is not None:
-            for unit_plan in unit_plans:
-                plan_round_open(unit_plan)
+        # Each unit's 年度分解 task; a unit with no 审核人 yet gets it from tick once one is named.
+        from .reports import plan_round_open
+
+        for unit_plan in unit_plans:
+            plan_round_open(unit_plan)
         audit_log(
             actor=actor,
             action=AuditAction.QUOTA_IMPORT,

@@ -5,6 +5,7 @@ unit's and the city's inboxes. Every service takes the flow's row lock first, ac
 task, writes its audit event and commits, or refuses with a Chinese message and changes nothing.
 """
 
+import re
 from contextlib import contextmanager
 from types import SimpleNamespace
 
@@ -60,7 +61,7 @@ def _units() -> list[Organisation]:
 def _locked_task(actor, task_id: int):
     """The flow's lock on the task's process, then the task row: the outermost transaction."""
     task = ReportTask.objects.select_related("process").filter(pk=task_id).first()
-    if task is None or not can_see_task(actor, task):
+    if task is None or not task.role or not can_see_task(actor, task):
         raise NotInScope(_("未找到该报表任务，或它不在您的管辖范围内。"))
     flow_class = FLOWS[task.process.kind]
     try:
@@ -181,7 +182,7 @@ def report_submit(*, actor, task_id: int, reason: str = "") -> AnnualReport:
         returned = previous and previous[0].state == ReportState.RETURNED
         if version > 1:
             reason = _reason(
-                reason or process.reason,
+                reason if returned else (reason or process.reason),
                 _("更正说明（本版与上一版相比改了什么、为什么）")
                 if not returned
                 else _("修改说明（针对退回意见做了哪些修改）"),
@@ -308,10 +309,32 @@ def plan_round_open(unit_plan: UnitPlan) -> ReportProcess | None:
     ).exists():
         return None
     try:
-        return PlanFlow.start.run(unit_plan=unit_plan)
+        process = PlanFlow.start.run(unit_plan=unit_plan)
     except GuardError:
-        # No 审核人 above the unit: the city sees the plan as 待单位分解 and can name one.
+        # No 审核人 above the unit yet: ``plan_rounds_sync`` (tick) opens it once one is named.
         return None
+    audit_log(
+        actor=None,
+        action=AuditAction.REPORT_OPEN,
+        case=None,
+        role="system",
+        org=unit_plan.unit,
+        changes={"report": "plan", "plan": unit_plan.plan_id, "process": process.pk},
+    )
+    return process
+
+
+def plan_rounds_sync() -> int:
+    """Open the breakdown round of every draft unit plan that has none (a 审核人 named later)."""
+    running = set(
+        ReportProcess.objects.filter(kind=ReportKind.PLAN, finished__isnull=True).values_list("plan_id", "unit_id")
+    )
+    opened = 0
+    for unit_plan in UnitPlan.objects.filter(state=PlanState.DRAFT).select_related("plan", "unit"):
+        if (unit_plan.plan_id, unit_plan.unit_id) not in running:
+            with transaction.atomic():
+                opened += plan_round_open(unit_plan) is not None
+    return opened
 
 
 def _numbers(unit_plan: UnitPlan, data, field: str) -> dict[tuple[int, str], int]:
@@ -320,8 +343,8 @@ def _numbers(unit_plan: UnitPlan, data, field: str) -> dict[tuple[int, str], int
     for row in unit_plan.years.all():
         raw = str(data.get(f"{row.year}_{row.kind}", "")).strip()
         label = _("%(year)s年类别%(kind)s") % {"year": row.year, "kind": row.kind}
-        if not raw.isdigit():
-            errors.append(_("%(label)s：“%(raw)s”不是非负整数。") % {"label": label, "raw": raw})
+        if not re.fullmatch(r"[0-9]{1,5}", raw):
+            errors.append(_("%(label)s：“%(raw)s”不是 0 到 99999 之间的整数。") % {"label": label, "raw": raw})
         else:
             values[(row.year, row.kind)] = int(raw)
     if errors:
@@ -447,11 +470,18 @@ def can_see_unit(user, unit: Organisation) -> bool:
 def report_tasks_for_user(user):
     """Open report tasks the user can do now: queued at an organisation where they hold the
     step's role, or already theirs there."""
-    from django.db.models import Q
+    from django.db.models import Exists, OuterRef, Q
 
+    from ..models import RoleAssignment
+
+    owner_still_holds = Exists(
+        RoleAssignment.objects.filter(user=OuterRef("owner"), org=OuterRef("org"), role=OuterRef("role"))
+    )
     mine = Q(pk__in=[])
     for a in user_assignments(user):
-        mine |= Q(org_id=a.org_id, role=a.role) & (Q(status=STATUS.NEW) | Q(owner=user, status__in=OPEN))
+        mine |= Q(org_id=a.org_id, role=a.role) & (
+            Q(status=STATUS.NEW) | Q(owner=user, status__in=OPEN) | (Q(status__in=OPEN) & ~owner_still_holds)
+        )
     return (
         ReportTask.objects.filter(mine)
         .select_related("process", "process__unit", "process__plan", "org", "report")
@@ -465,7 +495,7 @@ def report_task_for_user(user, task_id: int) -> ReportTask:
         .filter(pk=task_id)
         .first()
     )
-    if task is None or not can_see_task(user, task):
+    if task is None or not task.role or not can_see_task(user, task):
         raise NotInScope(_("未找到该报表任务，或它不在您的管辖范围内。"))
     return task
 
@@ -500,11 +530,6 @@ def annex2_status(user, year: int) -> list[dict]:
     rows = []
     for unit in units:
         report = latest.get(unit.pk)
-        sent = report is not None and report.state in (
-            ReportState.SUBMITTED,
-            ReportState.ACCEPTED,
-            ReportState.SUPERSEDED,
-        )
         first_sent = first.get(unit.pk)
         rows.append(
             {
@@ -513,7 +538,8 @@ def annex2_status(user, year: int) -> list[dict]:
                 "task": open_tasks.get(unit.pk),
                 "due": due,
                 "days_left": days_left,
-                "late": (not sent and days_left < 0)
+                # Late: nothing sent by 10 September, or first sent after it.
+                "late": (first_sent is None and days_left < 0)
                 or (first_sent is not None and timezone.localdate(first_sent) > due),
                 "accepted": report is not None and report.state == ReportState.ACCEPTED,
             }

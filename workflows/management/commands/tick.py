@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from workflows.services.reminders import tick
-from workflows.services.reports import annex2_rounds_sync
+from workflows.services.reports import annex2_rounds_sync, plan_rounds_sync
 
 
 class Command(BaseCommand):
@@ -24,10 +24,14 @@ class Command(BaseCommand):
             report = tick()
             # Each unit's 附件2 round for the year (due 10 September) opens on its first tick.
             rounds = annex2_rounds_sync()
+            # And 附件1 breakdown rounds of units whose 审核人 was named after the import.
+            plan_rounds = plan_rounds_sync()
             stamp = timezone.localtime().strftime("%Y-%m-%d %H:%M:%S")
             self.stdout.write(f"[{stamp}] {report.summary()}")
             if rounds:
                 self.stdout.write(f"[{stamp}] 开启年度附件2报送 {rounds} 个单位。")
+            if plan_rounds:
+                self.stdout.write(f"[{stamp}] 开启三年计划年度分解 {plan_rounds} 个单位。")
             if not loop:
                 return
             time.sleep(max(1, interval))
