@@ -1,7 +1,6 @@
 """附件2: a unit's annual table, on screen and as CSV / XLSX / PDF; the city's consolidated table."""
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,7 +17,7 @@ from workflows.documents import (
 from workflows.errors import GuardError, NotInScope, NotPermitted
 from workflows.models import OrgKind
 
-from .common import guarded
+from .common import file_response, guarded
 
 
 def _unit_and_year(request):
@@ -71,9 +70,7 @@ def annex2_download(request, fmt: str):
         filename, mimetype, content = annex2_pdf(unit=unit, year=year, rows=rows, dated=timezone.localdate())
     else:
         filename, mimetype, content = annex2_xlsx(unit=unit, year=year, rows=rows, dated=timezone.localdate())
-    response = HttpResponse(content, content_type=mimetype)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(filename)}"
-    return response
+    return file_response(filename, mimetype, content)
 
 
 def is_city_user(user) -> bool:
@@ -95,12 +92,4 @@ def annex2_city_download(request, fmt: str):
         raise GuardError(_("年度须为四位数字，例如 2026。")) from None
     render = annex2_city_pdf if fmt == "pdf" else annex2_city_xlsx
     filename, mimetype, content = render(year=year, units=selectors.city_annex2(year), dated=timezone.localdate())
-    response = HttpResponse(content, content_type=mimetype)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(filename)}"
-    return response
-
-
-def _quote(name: str) -> str:
-    from urllib.parse import quote
-
-    return quote(name)
+    return file_response(filename, mimetype, content)

@@ -1,9 +1,10 @@
 """Shared view helpers: turning a refused guard into a clear 4xx page."""
 
 from functools import wraps
+from urllib.parse import quote
 
 from django.contrib import messages
-from django.http import HttpResponseNotAllowed
+from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 
@@ -40,3 +41,12 @@ def post_only(view):
 def done(request, message: str, to: str):
     messages.success(request, message)
     return redirect(to)
+
+
+def file_response(filename: str, mimetype: str, content: bytes, *, no_store: bool = False) -> HttpResponse:
+    """A download with its (Chinese) file name encoded for every browser (RFC 5987)."""
+    response = HttpResponse(content, content_type=mimetype)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    if no_store:
+        response["Cache-Control"] = "private, no-store"
+    return response

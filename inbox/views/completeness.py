@@ -1,9 +1,8 @@
 """完成情况: trainee × semester × item, for a school or a unit, on screen and as XLSX."""
 
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 
@@ -13,7 +12,7 @@ from workflows.errors import GuardError, NotInScope
 from workflows.models import CaseKind
 from workflows.periods import semester_label
 
-from .common import guarded
+from .common import file_response, guarded
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -64,6 +63,4 @@ def completeness_download(request):
     _orgs, org, kind = _filters(request)
     semesters, rows = selectors.completeness_rows(request.user, org=org, kind=kind)
     filename = _("双培完成情况") + (f"_{org.name}" if org else "") + (f"_类别{kind}" if kind else "") + ".xlsx"
-    response = HttpResponse(completeness_xlsx(semesters, rows), content_type=XLSX)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
-    return response
+    return file_response(filename, XLSX, completeness_xlsx(semesters, rows))

@@ -1,9 +1,6 @@
 """统计看板: the city's and each unit's figures for a year, and the half-year 通报 as PDF."""
 
-from urllib.parse import quote
-
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -12,7 +9,7 @@ from workflows import figures, selectors
 from workflows.errors import GuardError
 from workflows.models import Role
 
-from .common import guarded
+from .common import file_response, guarded
 
 
 def _year(request) -> int:
@@ -55,7 +52,4 @@ def dashboard_page(request):
 @login_required
 @guarded
 def bulletin_download(request):
-    filename, mimetype, content = figures.bulletin_pdf(request.user, year=_year(request), half=_half(request))
-    response = HttpResponse(content, content_type=mimetype)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
-    return response
+    return file_response(*figures.bulletin_pdf(request.user, year=_year(request), half=_half(request)))

@@ -3,7 +3,6 @@
 import re
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -11,11 +10,11 @@ from django.utils.translation import gettext as _
 
 from workflows.errors import GuardError, NotInScope
 from workflows.flows import AnnualReportFlow, PlanFlow
-from workflows.models import AnnualReport, QuotaYear, ReportKind, UnitPlan
+from workflows.models import AnnualReport, ReportKind
 from workflows.selectors import user_holds
 from workflows.services import reports as svc
 
-from .common import done, guarded, post_only
+from .common import done, file_response, guarded, post_only
 
 
 def _year(request) -> int:
@@ -47,27 +46,6 @@ def reports_page(request):
     )
 
 
-def _plan_rows(task):
-    unit_plan = UnitPlan.objects.filter(plan=task.process.plan, unit=task.process.unit).first()
-    if unit_plan is None:
-        return None, []
-    quotas = dict(unit_plan.plan.quotas.filter(unit=unit_plan.unit).values_list("kind", "total"))
-    years = list(QuotaYear.objects.filter(unit_plan=unit_plan).order_by("kind", "year"))
-    table = []
-    for kind in ("1", "2"):
-        cells = [y for y in years if y.kind == kind]
-        table.append(
-            {
-                "kind": kind,
-                "total": quotas.get(kind, 0),
-                "cells": cells,
-                "proposed_sum": sum(c.proposed for c in cells),
-                "approved_sum": sum(c.approved or 0 for c in cells),
-            }
-        )
-    return unit_plan, table
-
-
 @login_required
 @guarded
 def report_task_page(request, task_id: int):
@@ -93,7 +71,7 @@ def report_task_page(request, task_id: int):
             previous = next((v for v in versions if v.version < task.report.version and v.state != "returned"), None)
             context["diff"] = _diff(previous, task.report) if previous else None
     else:
-        unit_plan, table = _plan_rows(task)
+        unit_plan, table = svc.plan_table(process)
         context.update(
             is_prepare=task.flow_task == PlanFlow.prepare,
             unit_plan=unit_plan,
@@ -170,8 +148,6 @@ def report_detail(request, report_id: int):
 @login_required
 @guarded
 def report_download(request, report_id: int, fmt: str):
-    from urllib.parse import quote
-
     from workflows import documents
 
     report = svc.report_for_user(request.user, report_id)
@@ -188,6 +164,4 @@ def report_download(request, report_id: int, fmt: str):
         raise NotInScope(_("只提供 PDF 和 XLSX 两种格式。"))
     stem, _dot, ext = filename.rpartition(".")
     filename = f"{stem}_第{report.version}版.{ext}"
-    response = HttpResponse(content, content_type=mimetype)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
-    return response
+    return file_response(filename, mimetype, content)

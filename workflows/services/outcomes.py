@@ -7,6 +7,7 @@ service, so the audit trail keeps both the first entry and the correction.
 """
 
 import datetime
+import re
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -181,21 +182,28 @@ def _duplicate_admission(teacher: Teacher, existing: PartyAdmission | None) -> s
     }
 
 
+def _row_to_correct(actor, model, row_id, missing: str):
+    """The recorded row to correct, locked, with its teacher checked against the actor's scope
+    first (as recording does); any id that is not a row in scope is a 404."""
+    teacher_id = (
+        model.objects.filter(pk=row_id).values_list("teacher_id", flat=True).first()
+        if re.fullmatch(r"[0-9]{1,9}", str(row_id))
+        else None
+    )
+    if teacher_id is None:
+        raise NotInScope(missing)
+    teacher, assignment = _teacher_for(actor, teacher_id)
+    return model.objects.select_for_update().get(pk=row_id), teacher, assignment
+
+
 def correct_appraisal(*, actor, appraisal_id, result, reason) -> Appraisal:
     """更正评优结果, with a reason; the first entry stays in the audit trail."""
     result = _check_result(result)
     reason = _require_reason(reason)
     with transaction.atomic():
-        teacher_id = (
-            Appraisal.objects.filter(pk=appraisal_id).values_list("teacher_id", flat=True).first()
-            if str(appraisal_id).isdigit()
-            else None
+        appraisal, teacher, assignment = _row_to_correct(
+            actor, Appraisal, appraisal_id, _("未找到该评优记录，或它不在您的管辖范围内。")
         )
-        if teacher_id is None:
-            raise NotInScope(_("未找到该评优记录，或它不在您的管辖范围内。"))
-        # The teacher first, as recording does, then the row.
-        teacher, assignment = _teacher_for(actor, teacher_id)
-        appraisal = Appraisal.objects.select_for_update().get(pk=appraisal_id)
         if appraisal.result == result:
             raise GuardError(_("更正后的评优结果与原结果相同，无需更正。"))
         before = appraisal.get_result_display()
@@ -217,15 +225,9 @@ def correct_admission(*, actor, admission_id, admitted_on, reason) -> PartyAdmis
     admitted_on = _check_date(admitted_on)
     reason = _require_reason(reason)
     with transaction.atomic():
-        teacher_id = (
-            PartyAdmission.objects.filter(pk=admission_id).values_list("teacher_id", flat=True).first()
-            if str(admission_id).isdigit()
-            else None
+        admission, teacher, assignment = _row_to_correct(
+            actor, PartyAdmission, admission_id, _("未找到该入党登记，或它不在您的管辖范围内。")
         )
-        if teacher_id is None:
-            raise NotInScope(_("未找到该入党登记，或它不在您的管辖范围内。"))
-        teacher, assignment = _teacher_for(actor, teacher_id)
-        admission = PartyAdmission.objects.select_for_update().get(pk=admission_id)
         if admission.admitted_on == admitted_on:
             raise GuardError(_("更正后的入党日期与原日期相同，无需更正。"))
         before = admission.admitted_on

@@ -25,7 +25,6 @@ from ..models import (
     OrgKind,
     PlanState,
     Quota,
-    QuotaYear,
     ReportKind,
     ReportProcess,
     ReportState,
@@ -33,8 +32,9 @@ from ..models import (
     Role,
     UnitPlan,
 )
-from ..selectors import annex2_rows, user_assignments, user_holds
+from ..selectors import annex2_rows, units_for_user, user_assignments, user_holds
 from .audit import audit_log
+from .cases import _finish
 
 OPEN = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
 FLOWS = {ReportKind.ANNEX2: AnnualReportFlow, ReportKind.PLAN: PlanFlow}
@@ -121,11 +121,6 @@ def _act_on(actor, task: ReportTask, node):
         task.assigned = timezone.now()
         activation.assign(actor)
     return activation
-
-
-def _finish(activation) -> None:
-    activation.start(None)
-    activation.execute()
 
 
 def _reason(text: str, what: str) -> str:
@@ -280,8 +275,8 @@ def report_return(*, actor, task_id: int, reason: str) -> AnnualReport:
 def report_correct(*, actor, unit_id: int, year: int, reason: str) -> ReportProcess:
     """更正: after acceptance, the unit's 审核人 opens a new round; its version needs a reason."""
     reason = _reason(reason, _("更正理由"))
-    unit = Organisation.objects.filter(pk=unit_id, kind__in=[OrgKind.COUNTY, OrgKind.DIRECT]).first()
-    if unit is None or not any(unit.path.startswith(a.org.path) for a in user_assignments(actor)):
+    unit = units_for_user(actor).filter(pk=unit_id).first()
+    if unit is None:
         raise NotInScope(_("未找到该单位，或它不在您的管辖范围内。"))
     if not user_holds(actor, Role.REVIEWER, unit):
         raise NotPermitted(_("只有本单位的审核人可以更正已报送的附件2。"))
@@ -456,8 +451,26 @@ def plan_return(*, actor, task_id: int, reason: str) -> UnitPlan:
     return unit_plan
 
 
-def plan_year_rows(unit_plan: UnitPlan) -> list[QuotaYear]:
-    return list(unit_plan.years.order_by("kind", "year"))
+def plan_table(process: ReportProcess) -> tuple[UnitPlan | None, list[dict]]:
+    """The unit's breakdown for a plan round: per 类别, its three-year quota and the year cells."""
+    unit_plan = UnitPlan.objects.filter(plan=process.plan, unit=process.unit).first()
+    if unit_plan is None:
+        return None, []
+    quotas = dict(Quota.objects.filter(plan=unit_plan.plan, unit=unit_plan.unit).values_list("kind", "total"))
+    years = list(unit_plan.years.order_by("kind", "year"))
+    table = []
+    for kind in (CaseKind.CULTIVATE_MEMBER, CaseKind.CULTIVATE_BACKBONE):
+        cells = [y for y in years if y.kind == kind]
+        table.append(
+            {
+                "kind": kind,
+                "total": quotas.get(kind, 0),
+                "cells": cells,
+                "proposed_sum": sum(c.proposed for c in cells),
+                "approved_sum": sum(c.approved or 0 for c in cells),
+            }
+        )
+    return unit_plan, table
 
 
 # --- reading ---------------------------------------------------------------------------
@@ -513,7 +526,7 @@ def annex2_status(user, year: int) -> list[dict]:
 
     from django.conf import settings
 
-    units = [u for u in _units() if can_see_unit(user, u)]
+    units = list(units_for_user(user))
     latest, first = {}, {}
     for report in AnnualReport.objects.filter(unit__in=units, year=year).order_by("unit_id", "version"):
         latest[report.unit_id] = report
