@@ -16,7 +16,7 @@ from openpyxl import load_workbook
 
 from tests.factories import make_teacher
 from tests.flow_client import client_for
-from tests.test_permissions import alert_text, drive, new_case
+from tests.helpers import alert_text, drive, new_case
 from tests.training import lifecycle_tasks
 from workflows import selectors
 from workflows.models import (

@@ -12,7 +12,7 @@ import pytest
 
 from tests.factories import make_teacher, make_user
 from tests.flow_client import client_for
-from tests.test_permissions import alert_text, drive, new_case, one_open, open_human, snapshot
+from tests.helpers import alert_text, drive, new_case, one_open, open_human, refused, snapshot
 from workflows.errors import AlreadyHandled, GuardError, NotInScope, NotPermitted
 from workflows.flows import CaseFlow
 from workflows.models import (
@@ -44,16 +44,6 @@ def unchanged():
 
 def post(user, url, data=None):
     return client_for(user).post(url, data or {})
-
-
-def refused(response, status: int, *fragments: str) -> str:
-    """Assert the status and that the alert box names what is wrong."""
-    text = alert_text(response)
-    assert response.status_code == status, (response.status_code, text)
-    assert text, "the refusal must explain itself"
-    for fragment in fragments:
-        assert fragment in text, (fragment, text)
-    return text
 
 
 def refused_by_service(call, error_class, *fragments: str) -> str:

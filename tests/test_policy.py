@@ -3,7 +3,7 @@
 import pytest
 
 from tests.flow_client import client_for
-from tests.test_permissions import alert_text, snapshot
+from tests.helpers import alert_text, snapshot
 from workflows.models import AuditEvent, ProgrammePolicy, UnitPolicy
 
 

@@ -10,7 +10,7 @@ from django.core.management import CommandError, call_command
 from openpyxl import Workbook
 
 from tests.flow_client import client_for
-from tests.test_permissions import alert_text
+from tests.helpers import alert_text
 from workflows.errors import GuardError, NotPermitted
 from workflows.management.commands.seed_demo import UNITS
 from workflows.models import (

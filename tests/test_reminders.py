@@ -13,8 +13,7 @@ from django.db import connection
 from django.utils import timezone
 
 from tests.flow_client import client_for
-from tests.test_guards import refused
-from tests.test_permissions import alert_text, new_case, snapshot
+from tests.helpers import alert_text, new_case, refused, snapshot
 from tests.training import lifecycle_tasks, training_tasks
 from workflows.flows import CaseFlow
 from workflows.models import AuditEvent, CaseState, CaseTask, Notification, TaskReminder, UnitPolicy

@@ -16,7 +16,7 @@ from django.utils import timezone
 from viewflow.workflow.status import STATUS
 
 from tests.factories import make_teacher
-from tests.test_permissions import snapshot
+from tests.helpers import snapshot
 from tests.training import PDF, lifecycle_tasks, submitter, training_tasks
 from workflows.errors import AlreadyHandled, GuardError, NotInScope, NotPermitted
 from workflows.flows import CaseFlow

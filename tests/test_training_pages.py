@@ -6,7 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from tests.flow_client import client_for
-from tests.test_permissions import alert_text, new_case, snapshot
+from tests.helpers import alert_text, new_case, snapshot
 from tests.training import PDF, lifecycle_tasks, submitter, training_tasks
 from workflows.flows import CaseFlow
 from workflows.models import CaseState, TrainingRecord
