@@ -11,7 +11,6 @@ Running it again writes byte-identical files (fixed timestamps inside the XLSX),
 files' sha256 stays the same.
 """
 
-import csv
 import datetime
 import io
 import sys
@@ -23,6 +22,10 @@ from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.writer.excel import ExcelWriter
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run as a script: the project's own packages are beside it
+
+from workflows.spreadsheet import csv_bytes, protect_workbook  # noqa: E402  (needs ROOT on the path)
+
 STEM = "附件1_三年实施计划指导性任务表_2019-2021"
 FIXED_TIME = datetime.datetime(2019, 4, 15, 0, 0, 0)
 
@@ -76,11 +79,7 @@ def grid() -> list[list]:
 
 
 def write_csv(path: Path) -> None:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    for row in grid():
-        writer.writerow(row)
-    path.write_bytes(("\ufeff" + buffer.getvalue()).encode("utf-8"))
+    path.write_bytes(csv_bytes(grid()))
 
 
 def write_xlsx(path: Path) -> None:
@@ -123,7 +122,7 @@ def write_xlsx(path: Path) -> None:
     # archive with fixed entry times so that the bytes are the same on every run.
     raw = io.BytesIO()
     with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as archive:
-        ExcelWriter(wb, archive).save()
+        ExcelWriter(protect_workbook(wb), archive).save()
     out = io.BytesIO()
     with zipfile.ZipFile(raw) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for name in src.namelist():

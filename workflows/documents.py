@@ -3,9 +3,7 @@
 Each document renderer returns ``(filename, mimetype, bytes)``.
 """
 
-import csv
 import gc
-import io
 from contextlib import contextmanager
 
 from django.db import connection, transaction
@@ -18,6 +16,7 @@ from openpyxl.utils import get_column_letter
 from .models import Annex2Row, AuditEvent, Case, CaseMentor, MentorStatus, Organisation
 from .pdf import render_pdf
 from .periods import semester_label
+from .spreadsheet import csv_bytes, xlsx_bytes
 
 ANNEX2_TITLE = "益阳市教育系统“双培”工程实施情况汇总表"
 ANNEX2_HEADER = ["序号", "姓名", "出生年月", "“双培”类别", "完成年度", "备注"]
@@ -38,12 +37,8 @@ def _filename(unit: Organisation, year: int, ext: str) -> str:
 
 
 def annex2_csv(*, unit: Organisation, year: int, rows: list[Annex2Row]) -> tuple[str, str, bytes]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(ANNEX2_HEADER)
-    writer.writerows(annex2_table(rows))
-    # The BOM lets Excel on the bureau's Windows machines read the UTF-8 file correctly.
-    return _filename(unit, year, "csv"), "text/csv; charset=utf-8", ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    content = csv_bytes([ANNEX2_HEADER, *annex2_table(rows)])
+    return _filename(unit, year, "csv"), "text/csv; charset=utf-8", content
 
 
 def annex2_xlsx(*, unit: Organisation, year: int, rows: list[Annex2Row], dated=None) -> tuple[str, str, bytes]:
@@ -70,12 +65,10 @@ def annex2_xlsx(*, unit: Organisation, year: int, rows: list[Annex2Row], dated=N
         ws.append([text])
     for column, width in zip("ABCDEF", (8, 14, 12, 12, 12, 30), strict=True):
         ws.column_dimensions[column].width = width
-    out = io.BytesIO()
-    wb.save(out)
     return (
         _filename(unit, year, "xlsx"),
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        out.getvalue(),
+        xlsx_bytes(wb),
     )
 
 
@@ -137,9 +130,7 @@ def completeness_xlsx(semesters, rows) -> bytes:
     for column in range(facts + 1, width + 1):
         ws.column_dimensions[get_column_letter(column)].width = 14
     ws.freeze_panes = ws.cell(row=4, column=facts + 1)
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return xlsx_bytes(wb)
 
 
 # --- 附件3 台账 (PDF) -------------------------------------------------------------------
@@ -387,6 +378,4 @@ def annex2_city_xlsx(*, year: int, units, dated=None) -> tuple[str, str, bytes]:
     for column, width in zip("ABCDEF", (8, 14, 12, 12, 12, 30), strict=True):
         ws.column_dimensions[column].width = width
     ws.freeze_panes = ws.cell(row=first + 1, column=1)
-    out = io.BytesIO()
-    wb.save(out)
-    return _city_filename(year, "xlsx"), XLSX_MIME, out.getvalue()
+    return _city_filename(year, "xlsx"), XLSX_MIME, xlsx_bytes(wb)
