@@ -5,6 +5,7 @@
 #
 #   bash scripts/test.sh                          # all tests on SQLite
 #   bash scripts/test.sh tests/test_seed_demo.py  # any pytest arguments
+#   TEST_WORKERS=0 bash scripts/test.sh           # one process (default: one worker per core)
 #   DATABASE_URL=postgres://postgres@127.0.0.1:5432/shuangpei bash scripts/test.sh
 #
 # Installs what the tests need first: the .venv and its packages, and from Debian
@@ -31,4 +32,10 @@ if [ -n "${DATABASE_URL:-}" ]; then
 else
     log "Running the tests on SQLite"
 fi
-exec .venv/bin/pytest "$@"
+# Every core runs tests (pytest-xdist); a module's tests stay on one worker (--dist loadfile)
+# so a scene built once per module is built once. TEST_WORKERS=0 runs in one process.
+workers="${TEST_WORKERS:-auto}"
+if [ "$workers" = "0" ]; then
+    exec .venv/bin/pytest "$@"
+fi
+exec .venv/bin/pytest -n "$workers" --dist loadfile "$@"

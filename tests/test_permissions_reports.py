@@ -7,9 +7,9 @@ Every refusal also checks that nothing changed: reports (state and frozen rows),
 tasks (status and owner) and processes, plans and quotas, appraisals and admissions, export
 jobs and their files, cases and the audit trail are snapshotted before and after each request.
 
-The scene is built once for the module inside a transaction, and every test runs inside
-its own savepoint (pytest-django's ``db``) that is rolled back afterwards, as Django's
-``TestCase.setUpTestData`` does: building it (a case driven to 市级备案 costs most of it)
+The scene is built once for the module inside a transaction (``tests.helpers.scene_once``),
+and every test runs inside its own savepoint (pytest-django's ``db``) that is rolled back
+afterwards, as Django's ``TestCase.setUpTestData`` does: building it (a case driven to 市级备案 costs most of it)
 for each of the ~230 tests would take minutes.
 """
 
@@ -21,20 +21,19 @@ import zoneinfo
 from html import unescape
 from pathlib import Path
 from types import SimpleNamespace
-from unittest import mock
 
 import openpyxl
 import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import transaction
-from django.test import Client, override_settings
+from django.test import Client
 from django_tasks_db.models import DBTaskResult
 from pypdf import PdfReader
 from viewflow.workflow.status import STATUS
 
 from tests.factories import make_teacher, make_user, make_world
 from tests.flow_client import client_for
+from tests.helpers import scene_once
 from tests.test_reports import complete_case
 from workflows.flows import AnnualReportFlow, PlanFlow
 from workflows.models import (
@@ -167,26 +166,7 @@ def baseline() -> tuple:
     )
 
 
-@pytest.fixture(scope="module")
-def _pinned_now():
-    """The clock stands on a weekday of the autumn 2026 semester for the whole module (as ``in_semester``)."""
-    with mock.patch("django.utils.timezone.now", lambda: NOW):
-        yield NOW
-
-
-@pytest.fixture(scope="module")
-def _built(django_db_setup, django_db_blocker, tmp_path_factory, _pinned_now):
-    files = tmp_path_factory.mktemp("reports_scene")
-    with django_db_blocker.unblock():
-        with transaction.atomic():
-            with override_settings(
-                PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
-                PRIVATE_MEDIA_ROOT=files / "attachments",
-                EXPORTS_ROOT=files / "exports",
-            ):
-                scene = build_scene()
-            yield scene
-            transaction.set_rollback(True)
+_built = scene_once(build_scene, now=NOW)
 
 
 def _zip_bytes() -> bytes:
