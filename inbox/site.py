@@ -7,12 +7,15 @@ from viewflow.urls import Application, Site
 from workflows import selectors
 from workflows.models import OrgKind, Role
 from workflows.services.reports import report_tasks_for_user
+from workflows.services.security import can_release_lockouts
 
 from .views import annex2, cases, completeness, jobs, lists, notifications, policy, records, reports, tasks, training
 from .views import dashboard as dashboard_views
 from .views import documents as document_views
 from .views import outcomes as outcomes_views
 from .views import plans as plans_views
+from .views import roster as roster_views
+from .views import security as security_views
 
 
 class InboxApp(Application):
@@ -52,6 +55,8 @@ class InboxApp(Application):
         path("plans/", plans_views.plans_page, name="plans"),
         path("completeness/", completeness.completeness_page, name="completeness"),
         path("completeness/download/", completeness.completeness_download, name="completeness_download"),
+        path("roster/", roster_views.roster_page, name="roster"),
+        path("roster/download/<str:fmt>/", roster_views.roster_download, name="roster_download"),
         path("dashboard/", dashboard_views.dashboard_page, name="dashboard"),
         path("dashboard/bulletin.pdf", dashboard_views.bulletin_download, name="dashboard_bulletin"),
         path("outcomes/", outcomes_views.outcomes_page, name="outcomes"),
@@ -69,6 +74,8 @@ class InboxApp(Application):
         path("exports/new/", jobs.export_new, name="export_new"),
         path("exports/<int:job_id>/", jobs.export_job, name="export_job"),
         path("exports/<int:job_id>/download/", jobs.export_download, name="export_download"),
+        path("security/lockouts/", security_views.lockouts_page, name="lockouts"),
+        path("security/lockouts/release/", security_views.lockout_release, name="lockout_release"),
     ]
 
     @property
@@ -86,6 +93,8 @@ class InboxApp(Application):
             "unread_count": selectors.unread_count(request.user),
             "report_count": report_tasks_for_user(request.user).count(),
             "can_completeness": bool(assignments),
+            "can_lockouts": can_release_lockouts(request.user),
+            "can_roster": selectors.can_read_roster(request.user),
             # Only show the menu entries that lead somewhere for this user.
             "can_register": any(a.role == Role.OFFICER for a in assignments),
             "can_outcomes": any(a.role in (Role.OFFICER, Role.REVIEWER) for a in assignments),
