@@ -20,6 +20,17 @@ class RequiredReasonForm(forms.Form):
     )
 
 
+def _teacher_traits(teacher, party_status_visible) -> list[str]:
+    """政治面貌 (only where ``party_status_visible(teacher)`` allows it, see workflows/visibility.py)
+    and 骨干, for a teacher's label in a choice list. Without the test, political status is left out."""
+    traits = []
+    if party_status_visible is not None and party_status_visible(teacher):
+        traits.append(str(teacher.get_party_status_display()))
+    if teacher.is_backbone:
+        traits.append("骨干")
+    return traits
+
+
 class RegisterCaseForm(forms.Form):
     # Only the choice list is offered here; whether the teacher is in scope is the service's
     # decision (an id outside the user's subtree answers 404, like any cross-scope URL).
@@ -35,10 +46,10 @@ class RegisterCaseForm(forms.Form):
     )
     note = forms.CharField(label=_("备注"), max_length=200, required=False)
 
-    def __init__(self, *args, teachers=(), **kwargs):
+    def __init__(self, *args, teachers=(), party_status_visible=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["teacher"].widget.choices = [("", "——")] + [
-            (t.pk, f"{t.name}（{t.org.name}，{t.get_party_status_display()}{'，骨干' if t.is_backbone else ''}）")
+            (t.pk, f"{t.name}（{'，'.join([t.org.name, *_teacher_traits(t, party_status_visible)])}）")
             for t in teachers
         ]
 
@@ -51,10 +62,10 @@ class PairForm(forms.Form):
         error_messages={"required": _("请至少指定一名培养人。"), "invalid_choice": _("所选培养人不在可选范围内。")},
     )
 
-    def __init__(self, *args, candidates=(), **kwargs):
+    def __init__(self, *args, candidates=(), party_status_visible=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["mentors"].choices = [
-            (t.pk, f"{t.name}（{t.get_party_status_display()}{'，骨干' if t.is_backbone else ''}，{t.org.name}）")
+            (t.pk, f"{t.name}（{'，'.join([*_teacher_traits(t, party_status_visible), t.org.name])}）")
             for t in candidates
         ]
 

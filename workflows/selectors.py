@@ -110,6 +110,39 @@ def case_opinions(case: Case, limit: int = 5) -> list[AuditEvent]:
     return list(case_events(case).exclude(reason="").order_by("-at", "-id")[:limit])
 
 
+# What a viewer may see of the trail (workflows/visibility.py, docs/visibility.md): officials
+# get the events above untouched; a trainee or mentor gets them filtered.
+
+
+def case_events_for(user, case: Case) -> list[AuditEvent]:
+    """The case's events, oldest first, as ``user`` may see them."""
+    from .visibility import events_for
+
+    return events_for(user, case, case_events(case))
+
+
+def case_opinions_for(user, case: Case, limit: int = 5) -> list[AuditEvent]:
+    """``case_opinions`` as ``user`` may read them: only reasons the viewer may see, newest first."""
+    from .visibility import opinions_for
+
+    latest = case_events(case).exclude(reason="").order_by("-at", "-id")[:50]
+    return opinions_for(user, case, latest)[:limit]
+
+
+def work_opinions_for(user, work: SemesterWork) -> list[AuditEvent]:
+    """``work_opinions`` as ``user`` may read them."""
+    from .visibility import opinions_for
+
+    return opinions_for(user, work.case, work_opinions(work))
+
+
+def last_return_for(user, case: Case) -> AuditEvent | None:
+    """``last_return`` as ``user`` may see it (for a trainee, without a reviewer's reason)."""
+    from .visibility import event_for
+
+    return event_for(user, case, last_return(case))
+
+
 def current_records(case: Case) -> list[TrainingRecord]:
     """The ledger's rows as they stand: each record's latest version, in date order.
 

@@ -16,7 +16,7 @@ from forms.cases import (
     RequiredReasonForm,
     first_error,
 )
-from workflows import selectors
+from workflows import selectors, visibility
 from workflows.errors import GuardError, NotPermitted
 from workflows.flows import OPEN_TASK_STATUSES, training_nodes
 from workflows.models import KINDS_FOR_CASE, CaseState, MentorStatus, Role
@@ -45,7 +45,10 @@ def _case_context(request, case, **extra):
     manager = selectors.user_holds_over(user, MANAGERS, case.org)
     lifecycle = [t for t in tasks if t.flow_task not in training_nodes()]
     last_done = next((t for t in reversed(lifecycle) if t.status == STATUS.DONE), None)
-    open_tasks = [t for t in tasks if t.status in OPEN_TASK_STATUSES]
+    view = visibility.case_view(user, case)
+    open_tasks = visibility.open_tasks_for(user, case, [t for t in tasks if t.status in OPEN_TASK_STATUSES])
+    for t in open_tasks:
+        t.owner_label = visibility.person_name(t.owner, view)
     open_steps = [t for t in lifecycle if t.status in OPEN_TASK_STATUSES]
     mentors = list(selectors.mentors_of_case(case))
     my_mentorship = next(
@@ -68,7 +71,8 @@ def _case_context(request, case, **extra):
         or (RecordForm(kinds=KINDS_FOR_CASE[case.kind]) if can_record else None),
         "tasks": tasks,
         "open_tasks": open_tasks,
-        "events": selectors.case_events(case),
+        "events": selectors.case_events_for(user, case),
+        "show_party_status": view.party_status,
         "annex2_row": getattr(case, "annex2_row", None) if case.state == CaseState.COMPLETED else None,
         "can_manage": manager is not None and case.is_open,
         "can_pause": manager is not None
@@ -105,7 +109,13 @@ def case_detail(request, case_id: int):
 def case_audit(request, case_id: int):
     """The auditor's replay: every event of the trainee's case, in order."""
     case = selectors.case_for_user(request.user, case_id)
-    return TemplateResponse(request, "inbox/case_audit.html", {"case": case, "events": selectors.case_events(case)})
+    context = {
+        "case": case,
+        "events": selectors.case_events_for(request.user, case),
+        # The trainee may replay their own case too, with what docs/visibility.md lets them see.
+        "trainee_view": visibility.case_view(request.user, case).is_trainee,
+    }
+    return TemplateResponse(request, "inbox/case_audit.html", context)
 
 
 @login_required
@@ -114,7 +124,8 @@ def case_register(request):
     teachers = selectors.teachers_for_user(request.user, roles=[Role.OFFICER]).select_related("org").order_by("name")
     if not selectors.user_scope_paths(request.user, roles=[Role.OFFICER]):
         return error_page(request, NotPermitted(_("只有学校或直属单位的党务干部可以登记培养对象。")))
-    form = RegisterCaseForm(request.POST or None, teachers=teachers[:2000])
+    shown = visibility.party_status_visible(request.user)
+    form = RegisterCaseForm(request.POST or None, teachers=teachers[:2000], party_status_visible=shown)
     if request.method == "POST":
         if not form.is_valid():
             return TemplateResponse(

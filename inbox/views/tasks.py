@@ -18,7 +18,7 @@ from forms.cases import (
     WorkForm,
     first_error,
 )
-from workflows import selectors
+from workflows import selectors, visibility
 from workflows.errors import GuardError
 from workflows.flows import OPEN_TASK_STATUSES, CaseFlow
 from workflows.models import KINDS_FOR_CASE, CaseKind, CaseMentor, MentorStatus, PartyStatus
@@ -52,6 +52,7 @@ def _task_context(request, task, **forms):
         task.owner_id == user.pk or (not task.owner_id and selectors.user_holds(user, task.role, task.org))
     )
     supervisor = is_open and task.role and selectors.user_holds_over(user, ACTING_ROLES, task.org, strict=True)
+    view = visibility.case_view(user, task.case)
     context = {
         "task": task,
         "case": task.case,
@@ -61,12 +62,17 @@ def _task_context(request, task, **forms):
         "can_claim": task.status == STATUS.NEW and task.role and selectors.user_holds(user, task.role, task.org),
         "can_unclaim": task.status == STATUS.ASSIGNED and task.owner_id == user.pk and bool(task.role),
         "mentors": selectors.mentors_of_case(task.case),
-        "opinions": selectors.case_opinions(task.case),
-        "returned": selectors.last_return(task.case) if is_open else None,
+        "opinions": selectors.case_opinions_for(user, task.case),
+        "returned": selectors.last_return_for(user, task.case) if is_open else None,
+        "owner_name": visibility.person_name(task.owner, view),
+        "show_party_status": view.party_status,
+        "show_escalation": view.sees_escalation,
         **forms,
     }
     if can_act and task.flow_task == CaseFlow.pair and "pair_form" not in forms:
-        context["pair_form"] = PairForm(candidates=_mentor_candidates(user, task.case))
+        context["pair_form"] = PairForm(
+            candidates=_mentor_candidates(user, task.case), party_status_visible=visibility.party_status_visible(user)
+        )
     if can_act and task.flow_task == CaseFlow.city_filing and "file_form" not in forms:
         context["file_form"] = FileForm()
     if supervisor and "reassign_form" not in forms:
@@ -87,7 +93,7 @@ def _task_context(request, task, **forms):
     if task.work_id:
         context["work"] = task.work
         # Only what was said about this piece of work, not the case's other reviews.
-        context["opinions"] = selectors.work_opinions(task.work)
+        context["opinions"] = selectors.work_opinions_for(user, task.work)
     return context
 
 
@@ -132,7 +138,11 @@ def _act(request, task, action):
     case_services.task_check_actor(user, task)
     case_url = reverse("inbox:case", args=[task.case_id])
     if action == "pair":
-        form = PairForm(request.POST, candidates=_mentor_candidates(user, task.case))
+        form = PairForm(
+            request.POST,
+            candidates=_mentor_candidates(user, task.case),
+            party_status_visible=visibility.party_status_visible(user),
+        )
         if not form.is_valid():
             return _form_error(request, task_id, first_error(form), pair_form=form)
         case_services.case_pair(actor=user, task_id=task_id, mentor_ids=form.cleaned_data["mentors"])
