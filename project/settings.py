@@ -27,7 +27,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
-    "django.contrib.staticfiles",
+    "project.staticfiles.StaticFilesConfig",  # django.contrib.staticfiles, minus unused bundles
     "django_filters",
     "django_tasks",
     "django_tasks_db",
@@ -40,6 +40,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",  # static files, right after SecurityMiddleware
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -89,8 +90,31 @@ TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
 
+# Static files are the packages' own (viewflow's bundled frontend, the admin): collected by
+# ``manage.py collectstatic`` into STATIC_ROOT and served by WhiteNoise from the app server
+# itself. STATIC_MANIFEST=1 (production, see deploy/env.example) gives each file a content hash
+# in its name, kept by browsers for ten years; it needs collectstatic before the server starts,
+# so it is off by default (not tied to DEBUG, which is off in the demo too): the demo
+# (runserver --insecure), the dev server and the tests serve the files unhashed from the packages.
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "static_root"
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "static_root")))
+STATIC_MANIFEST = env_bool("STATIC_MANIFEST", False)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if STATIC_MANIFEST
+            else "whitenoise.storage.CompressedStaticFilesStorage"
+        )
+    },
+}
+# Production (STATIC_MANIFEST) indexes STATIC_ROOT once at start. Elsewhere STATIC_ROOT may not
+# exist yet (no collectstatic: runserver serves the packages' files itself), so WhiteNoise looks
+# files up per request instead of warning "No directory at" on every start.
+WHITENOISE_AUTOREFRESH = not STATIC_MANIFEST
+# Health probes (/healthz, project/health.py) call over plain HTTP: never redirect them to HTTPS.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 LOGIN_URL = "/accounts/login/"
