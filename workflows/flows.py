@@ -33,6 +33,7 @@ from .models import (
     ReportState,
     ReportTask,
     Role,
+    RoleAssignment,
     UnitPlan,
 )
 from .periods import end_of_day
@@ -243,7 +244,11 @@ class ReportStep(flow.View):
                 .order_by("-id")
                 .first()
             )
-            if before is not None and before.owner.role_assignments.filter(role=self.role, org=task.org).exists():
+            still_holds = (
+                before is not None
+                and RoleAssignment.objects.active().filter(user=before.owner, role=self.role, org=task.org).exists()
+            )
+            if still_holds:
                 task.owner = before.owner
         else:
             task.report = process.reports.order_by("-version").first()

@@ -12,7 +12,9 @@ def nearest_org_with_role(start: Organisation, role: str) -> Organisation:
     A direct unit has no county above it, so its cases are reviewed at the unit itself.
     """
     ancestor_ids = start.ancestor_ids
-    holders = set(RoleAssignment.objects.filter(org_id__in=ancestor_ids, role=role).values_list("org_id", flat=True))
+    holders = set(
+        RoleAssignment.objects.active().filter(org_id__in=ancestor_ids, role=role).values_list("org_id", flat=True)
+    )
     for org_id in ancestor_ids:
         if org_id in holders:
             return Organisation.objects.get(pk=org_id)

@@ -33,12 +33,16 @@ ACTIVE_MENTOR = (MentorStatus.PENDING, MentorStatus.ACCEPTED)
 
 
 def user_assignments(user) -> list[RoleAssignment]:
-    """The user's role assignments, cached on the user object for the request."""
+    """The user's role assignments in force today, cached on the user object for the request.
+
+    Every "may this user …" and every scope goes through here, so an ended (or not yet
+    begun) assignment grants nothing anywhere (``RoleAssignment.objects.active``).
+    """
     if not user.is_authenticated:
         return []
     cached = getattr(user, "_shuangpei_roles", None)
     if cached is None:
-        cached = list(RoleAssignment.objects.filter(user=user).select_related("org"))
+        cached = list(RoleAssignment.objects.active().filter(user=user).select_related("org"))
         user._shuangpei_roles = cached
     return cached
 
@@ -344,7 +348,8 @@ def filter_units_for_user(user) -> QuerySet[Organisation]:
 def users_holding(role: str, org: Organisation):
     from django.contrib.auth import get_user_model
 
-    return get_user_model().objects.filter(role_assignments__role=role, role_assignments__org=org).order_by("username")
+    holders = RoleAssignment.objects.active().filter(role=role, org=org).values("user_id")
+    return get_user_model().objects.filter(pk__in=holders).order_by("username")
 
 
 # --- 附件2 ---------------------------------------------------------------------------
@@ -665,3 +670,60 @@ def roster_cases(user, *, org: Organisation, include_closed: bool = False) -> li
         )
         .order_by("kind", "scope_path", "registered_at", "id")
     )
+
+
+# --- 人员管理 (issue 9): teachers, accounts and role holders of the user's subtree -------------
+
+
+def people_teachers(user, *, q: str = "") -> QuerySet[Teacher]:
+    """Teachers in the subtree of any role the user holds (an auditor lists them too), with search
+    by 姓名 or 教师编号."""
+    teachers = Teacher.objects.filter(_path_q("org__path", user_scope_paths(user))).select_related("org", "user")
+    q = (q or "").strip()
+    if q:
+        teachers = teachers.filter(Q(name__contains=q) | Q(staff_no__contains=q))
+    return teachers.order_by("org__path", "name", "id")
+
+
+def people_teacher(user, teacher_id) -> Teacher:
+    try:
+        teacher_id = int(teacher_id)
+    except (TypeError, ValueError):
+        teacher_id = 0
+    teacher = people_teachers(user).filter(pk=teacher_id).first()
+    if teacher is None:
+        raise NotInScope("未找到该教师，或该教师不在您的管辖范围内。")
+    return teacher
+
+
+def people_orgs(user, roles, kinds) -> list[Organisation]:
+    """Organisations of ``kinds`` in the subtree where the user holds one of ``roles`` (for a form's choices)."""
+    return list(
+        Organisation.objects.filter(_path_q("path", user_scope_paths(user, roles)), kind__in=kinds).order_by("path")
+    )
+
+
+def people_assignments(user) -> QuerySet[RoleAssignment]:
+    """Every role held in the user's subtree, ended ones included (they are the history)."""
+    return (
+        RoleAssignment.objects.filter(_path_q("org__path", user_scope_paths(user)))
+        .select_related("org", "user", "user__teacher")
+        .order_by("org__path", "role", "user__username")
+    )
+
+
+def people_import_roots(user) -> list[Organisation]:
+    """Where the user may import people: the county or direct unit where they are 党务干部 or 审核人,
+    and for the city's 市级管理员 the city and every unit."""
+    from .models import OrgKind
+    from .models.organisations import UNIT_KINDS
+
+    roots: dict[int, Organisation] = {}
+    for a in user_assignments(user):
+        if a.role in (Role.OFFICER, Role.REVIEWER) and a.org.kind in UNIT_KINDS:
+            roots[a.org.pk] = a.org
+        elif a.role == Role.CITY_ADMIN and a.org.kind == OrgKind.CITY:
+            roots[a.org.pk] = a.org
+            for unit in Organisation.objects.filter(path__startswith=a.org.path, kind__in=UNIT_KINDS):
+                roots[unit.pk] = unit
+    return sorted(roots.values(), key=lambda o: (o.kind != OrgKind.CITY, o.sort_order, o.pk))

@@ -52,6 +52,16 @@ class AuditAction(models.TextChoices):
     APPRAISAL = "appraisal", _("登记评优结果")
     ADMISSION = "admission", _("登记入党")
     QUOTA_IMPORT = "quota_import", _("导入三年计划")
+    PEOPLE_IMPORT = "people_import", _("导入人员名单")
+    ORG_ADD = "org_add", _("新增组织")
+    TEACHER_ADD = "teacher_add", _("新增教师")
+    TRANSFER = "transfer", _("教师调动")
+    ACCOUNT_ADD = "account_add", _("新增账号")
+    ACCOUNT_EDIT = "account_edit", _("修改账号")
+    PASSWORD_RESET = "password_reset", _("生成初始密码")
+    ROLE_GRANT = "role_grant", _("任命角色")
+    ROLE_EDIT = "role_edit", _("修改任职")
+    ROLE_END = "role_end", _("结束任职")
 
 
 CHANGE_LABELS = {
@@ -109,6 +119,18 @@ CHANGE_LABELS = {
     "result": _("评优结果"),
     "party_member": _("评定时为党员"),
     "admitted_on": _("入党日期"),
+    "staff_no": _("教师编号"),
+    "planned_kind": _("拟列入类别"),
+    "org": _("所在组织"),
+    "parent": _("上级组织"),
+    "organisation": _("组织"),
+    "username": _("用户名"),
+    "full_name": _("账号姓名"),
+    "email": _("电子邮箱"),
+    "role": _("角色"),
+    "start_date": _("任职开始日期"),
+    "end_date": _("任职结束日期"),
+    "counts": _("导入数量"),
 }
 
 

@@ -1,7 +1,11 @@
 """Teachers, and the roles users hold at an organisation."""
 
+import datetime
+
 from django.conf import settings
 from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .organisations import Organisation
@@ -23,7 +27,18 @@ class PartyStatus(models.TextChoices):
 PARTY_MEMBER_STATUSES = (PartyStatus.PROBATIONARY, PartyStatus.FULL)
 
 
+class PlannedKind(models.TextChoices):
+    """拟列入的“双培”类别 (the values of ``CaseKind``, which lives beside the cases)."""
+
+    CULTIVATE_MEMBER = "1", _("类别1（骨干教师培养成共产党员）")
+    CULTIVATE_BACKBONE = "2", _("类别2（党员教师培养成教学骨干）")
+
+
 class Teacher(models.Model):
+    # 教师编号 as the national 教师管理信息系统 assigns it: one per teacher, kept across
+    # schools, unique city-wide. It is what identifies a teacher from one import to the next;
+    # teachers entered before it existed have none (NULL, so the uniqueness ignores them).
+    staff_no = models.CharField(_("教师编号"), max_length=32, unique=True, null=True, blank=True)
     name = models.CharField(_("姓名"), max_length=50, db_index=True)
     sex = models.CharField(_("性别"), max_length=1, choices=Sex.choices)
     birth_date = models.DateField(_("出生日期"))
@@ -41,6 +56,7 @@ class Teacher(models.Model):
     titles = models.CharField(_("职称"), max_length=100, blank=True)
     is_backbone = models.BooleanField(_("骨干教师"), default=False)
     honours = models.TextField(_("荣誉（名师、学科带头人、评优等）"), blank=True)
+    planned_kind = models.CharField(_("拟列入“双培”类别"), max_length=1, choices=PlannedKind.choices, blank=True)
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         verbose_name=_("系统账号"),
@@ -75,6 +91,25 @@ class Role(models.TextChoices):
 ACTING_ROLES = (Role.OFFICER, Role.BRANCH_SECRETARY, Role.REVIEWER, Role.CITY_ADMIN)
 
 
+def active_assignment_q(on: datetime.date | None = None, prefix: str = "") -> Q:
+    """THE definition of an assignment in force on ``on`` (today by default).
+
+    It has begun (no start date recorded counts as "held since before records began") and has
+    not ended: ``end_date`` is the first day it no longer grants anything. ``prefix`` reaches
+    it through a relation (``"role_assignments__"`` from the user).
+    """
+    on = on or timezone.localdate()
+    return (Q(**{f"{prefix}start_date__isnull": True}) | Q(**{f"{prefix}start_date__lte": on})) & (
+        Q(**{f"{prefix}end_date__isnull": True}) | Q(**{f"{prefix}end_date__gt": on})
+    )
+
+
+class RoleAssignmentQuerySet(models.QuerySet):
+    def active(self, on: datetime.date | None = None) -> "RoleAssignmentQuerySet":
+        """Assignments in force on ``on``: every place that asks "who holds a role" starts here."""
+        return self.filter(active_assignment_q(on))
+
+
 class RoleAssignment(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -89,14 +124,28 @@ class RoleAssignment(models.Model):
         related_name="role_assignments",
     )
     role = models.CharField(_("角色"), max_length=20, choices=Role.choices)
+    # Rows from before issue 9 have no start date; the import and the pages always set one.
+    start_date = models.DateField(_("任职开始日期"), null=True, blank=True)
+    end_date = models.DateField(_("任职结束日期（当日起不再任职）"), null=True, blank=True)
+
+    objects = RoleAssignmentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("角色任职")
         verbose_name_plural = _("角色任职")
         constraints = [
             models.UniqueConstraint(fields=["user", "org", "role"], name="role_unique_per_org"),
+            models.CheckConstraint(
+                condition=Q(start_date__isnull=True) | Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")),
+                name="role_ends_after_start",
+            ),
         ]
         indexes = [models.Index(fields=["role", "org"], name="role_by_org")]
 
     def __str__(self) -> str:
         return f"{self.org} · {self.get_role_display()} · {self.user}"
+
+    def is_active_on(self, on: datetime.date | None = None) -> bool:
+        """The same rule as ``active_assignment_q``, for a row already in hand."""
+        on = on or timezone.localdate()
+        return (self.start_date is None or self.start_date <= on) and (self.end_date is None or self.end_date > on)

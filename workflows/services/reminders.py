@@ -56,7 +56,9 @@ def supervisor_org(task: CaseTask) -> Organisation | None:
     if task.role:
         ancestors = [pk for pk in ancestors if pk != task.org_id]
     held = set(
-        RoleAssignment.objects.filter(org_id__in=ancestors, role__in=ACTING_ROLES).values_list("org_id", flat=True)
+        RoleAssignment.objects.active()
+        .filter(org_id__in=ancestors, role__in=ACTING_ROLES)
+        .values_list("org_id", flat=True)
     )
     for pk in ancestors:
         if pk in held:
@@ -67,12 +69,8 @@ def supervisor_org(task: CaseTask) -> Organisation | None:
 def _holders(org: Organisation) -> list:
     from django.contrib.auth import get_user_model
 
-    return list(
-        get_user_model()
-        .objects.filter(role_assignments__org=org, role_assignments__role__in=ACTING_ROLES)
-        .distinct()
-        .order_by("username")
-    )
+    holders = RoleAssignment.objects.active().filter(org=org, role__in=ACTING_ROLES).values("user_id")
+    return list(get_user_model().objects.filter(pk__in=holders).order_by("username"))
 
 
 def _send(

@@ -488,7 +488,7 @@ def report_tasks_for_user(user):
     from ..models import RoleAssignment
 
     owner_still_holds = Exists(
-        RoleAssignment.objects.filter(user=OuterRef("owner"), org=OuterRef("org"), role=OuterRef("role"))
+        RoleAssignment.objects.active().filter(user=OuterRef("owner"), org=OuterRef("org"), role=OuterRef("role"))
     )
     mine = Q(pk__in=[])
     for a in user_assignments(user):
