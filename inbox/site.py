@@ -7,6 +7,7 @@ from viewflow.urls import Application, Site
 from workflows import selectors
 from workflows.models import OrgKind, Role
 from workflows.services.reports import report_tasks_for_user
+from workflows.services.security import can_release_lockouts
 
 from .views import annex2, cases, completeness, jobs, lists, notifications, policy, records, reports, tasks, training
 from .views import dashboard as dashboard_views
@@ -14,6 +15,7 @@ from .views import documents as document_views
 from .views import outcomes as outcomes_views
 from .views import plans as plans_views
 from .views import roster as roster_views
+from .views import security as security_views
 
 
 class InboxApp(Application):
@@ -72,6 +74,8 @@ class InboxApp(Application):
         path("exports/new/", jobs.export_new, name="export_new"),
         path("exports/<int:job_id>/", jobs.export_job, name="export_job"),
         path("exports/<int:job_id>/download/", jobs.export_download, name="export_download"),
+        path("security/lockouts/", security_views.lockouts_page, name="lockouts"),
+        path("security/lockouts/release/", security_views.lockout_release, name="lockout_release"),
     ]
 
     @property
@@ -89,6 +93,7 @@ class InboxApp(Application):
             "unread_count": selectors.unread_count(request.user),
             "report_count": report_tasks_for_user(request.user).count(),
             "can_completeness": bool(assignments),
+            "can_lockouts": can_release_lockouts(request.user),
             "can_roster": selectors.can_read_roster(request.user),
             # Only show the menu entries that lead somewhere for this user.
             "can_register": any(a.role == Role.OFFICER for a in assignments),

@@ -1,9 +1,12 @@
 """Settings for the 双培 workflow engine: one module, read from the environment."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -17,8 +20,33 @@ def env_bool(name: str, default: bool) -> bool:
     return os.environ.get(name, str(default)).lower() in {"1", "true", "yes", "on"}
 
 
-SECRET_KEY = env_str("SECRET_KEY", "dev-only-not-secret-shuangpei")
 DEBUG = env_bool("DEBUG", False)
+
+# The secret key signs sessions and CSRF tokens: from $SECRET_KEY, else from the file
+# $SECRET_KEY_FILE (default var/secret_key, git-ignored, generated once by the setup script).
+# With DEBUG off there is no built-in default: no key, or a weak or published one, stops the app.
+DEV_SECRET_KEY = "dev-only-not-secret-shuangpei"
+KNOWN_DEV_SECRET_KEYS = {DEV_SECRET_KEY, "change-me", "changeme", "secret", "django-insecure"}
+SECRET_KEY_FILE = Path(env_str("SECRET_KEY_FILE", str(BASE_DIR / "var" / "secret_key")))
+
+
+def _secret_key() -> str:
+    key = os.environ.get("SECRET_KEY", "").strip()
+    if not key and SECRET_KEY_FILE.is_file():
+        key = SECRET_KEY_FILE.read_text(encoding="utf-8").strip()
+    if DEBUG:
+        return key or DEV_SECRET_KEY
+    # The same bar as ``check --deploy`` (security.W009): 50+ characters, 5+ distinct ones.
+    if key in KNOWN_DEV_SECRET_KEYS or key.startswith("django-insecure-") or len(key) < 50 or len(set(key)) < 5:
+        raise ImproperlyConfigured(
+            "SECRET_KEY is missing or not secret (DEBUG is off). Set the SECRET_KEY environment variable "
+            f"to a random string of 50+ characters, or put one in {SECRET_KEY_FILE} (SECRET_KEY_FILE); "
+            "bash scripts/setup_and_run.sh --install-only generates that file. See docs/security.md."
+        )
+    return key
+
+
+SECRET_KEY = _secret_key()
 ALLOWED_HOSTS = env_str("ALLOWED_HOSTS", "localhost,127.0.0.1,testserver").split(",")
 
 INSTALLED_APPS = [
@@ -36,11 +64,14 @@ INSTALLED_APPS = [
     "workflows",
     "inbox",
     "forms",
+    "axes",  # login throttling: AccessAttempt / AccessLog / AccessFailureLog
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",  # static files, right after SecurityMiddleware
+    "csp.middleware.CSPMiddleware",
+    "project.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -49,6 +80,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "viewflow.middleware.SiteMiddleware",
     "viewflow.middleware.HotwireTurboMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks: turns a lockout into its page
 ]
 
 ROOT_URLCONF = "project.urls"
@@ -78,6 +110,12 @@ _sqlite = {
 DATABASES = {
     "default": dj_database_url.parse(os.environ["DATABASE_URL"]) if os.environ.get("DATABASE_URL") else _sqlite
 }
+
+# django-axes first: it refuses a locked-out account or address before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -162,3 +200,59 @@ TASKS = {
 EXPORTS_ROOT = Path(env_str("EXPORTS_ROOT", str(BASE_DIR / "var" / "exports")))
 # The annual 附件2 is due at the city by this day of each year (month, day).
 ANNEX2_DUE = (9, 10)
+
+# --- The door (issue 9); every switch is described in docs/security.md ----------------------
+
+# HTTPS by default whenever DEBUG is off: redirect, HSTS, cookies sent only over TLS, so that
+# ``manage.py check --deploy`` is clean. An intranet served over plain HTTP sets PLAIN_HTTP=1,
+# the one switch that turns these off (check --deploy then warns about them, as it should).
+PLAIN_HTTP = env_bool("PLAIN_HTTP", False)
+_HTTPS = not DEBUG and not PLAIN_HTTP
+SECURE_SSL_REDIRECT = _HTTPS
+SECURE_HSTS_SECONDS = int(env_str("SECURE_HSTS_SECONDS", "31536000")) if _HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _HTTPS
+SECURE_HSTS_PRELOAD = _HTTPS
+SESSION_COOKIE_SECURE = _HTTPS
+CSRF_COOKIE_SECURE = _HTTPS
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# Behind a reverse proxy that terminates TLS (nginx): trust its X-Forwarded-Proto and
+# X-Forwarded-For. Only set it when the proxy overwrites those headers.
+BEHIND_TLS_PROXY = env_bool("BEHIND_TLS_PROXY", False)
+if BEHIND_TLS_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Login throttling (django-axes): the 10th failed attempt within the cool-off window locks the
+# account (whatever address it is tried from) and, separately, the address (whatever accounts
+# it tries), each for AXES_COOLOFF_TIME after its last failure. Either alone would leave a gap:
+# per account only, one address can spray a password over every account; per address only,
+# a botnet can guess one account's password. Successful logins never count.
+AXES_FAILURE_LIMIT = int(env_str("AXES_FAILURE_LIMIT", "10"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(env_str("AXES_COOLOFF_MINUTES", "30")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_CALLABLE = "inbox.views.security.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_RESET_ON_SUCCESS = False
+if BEHIND_TLS_PROXY:
+    AXES_IPWARE_PROXY_COUNT = 1
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+
+# Content-Security-Policy (django-csp): everything from this origin; no eval; scripts only from
+# files or with the page's nonce; inline styles allowed (viewflow's templates and ours carry
+# style attributes, and a style cannot run code).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}

@@ -11,3 +11,6 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("", site.urls),
 ]
+
+# A lost database answers 503 「系统繁忙，请稍后再试」 rather than 500 (project/middleware.py).
+handler500 = "project.middleware.server_error"

@@ -1,6 +1,29 @@
+import os
+
 import pytest
+from django.test import override_settings
 
 from tests.factories import make_world
+
+# The test client (http://testserver) and the browser tests (http://127.0.0.1) speak plain HTTP,
+# as an intranet with PLAIN_HTTP=1 does (docs/security.md). project.settings was imported before
+# this file, so this process takes the switch's settings from the fixture below, and the servers
+# the tests start take it from the environment. tests/test_security.py checks the HTTPS
+# defaults in fresh processes without it.
+os.environ["PLAIN_HTTP"] = "1"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _plain_http():
+    with override_settings(
+        SECURE_SSL_REDIRECT=False,
+        SECURE_HSTS_SECONDS=0,
+        SECURE_HSTS_INCLUDE_SUBDOMAINS=False,
+        SECURE_HSTS_PRELOAD=False,
+        SESSION_COOKIE_SECURE=False,
+        CSRF_COOKIE_SECURE=False,
+    ):
+        yield
 
 
 @pytest.fixture(autouse=True)

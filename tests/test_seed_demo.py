@@ -5,6 +5,7 @@ from io import StringIO
 import pytest
 from django.contrib.auth import authenticate, get_user_model
 from django.core.management import call_command
+from django.test import RequestFactory
 from django.utils import timezone
 
 from workflows.flows import CaseFlow
@@ -117,8 +118,10 @@ def test_every_demo_user_finds_work(seeded):
     for account in ROLE_ACCOUNTS:
         assert RoleAssignment.objects.filter(user__username=account.username, role=account.role,
                                              org__name=account.org).exists()
-    assert authenticate(username="city_admin", password=DEMO_PASSWORD) is not None
-    assert authenticate(username="mentor_zhang", password=DEMO_PASSWORD) is not None
+    # A login form's request: django-axes checks the account and the address before the password.
+    login = RequestFactory().post("/accounts/login/")
+    assert authenticate(login, username="city_admin", password=DEMO_PASSWORD) is not None
+    assert authenticate(login, username="mentor_zhang", password=DEMO_PASSWORD) is not None
 
     # A direct unit has no county step: its unit review sits at the unit itself.
     direct = Organisation.objects.get(name="市一中（益阳师范）")
