@@ -62,6 +62,7 @@ class AuditAction(models.TextChoices):
     ROLE_GRANT = "role_grant", _("任命角色")
     ROLE_EDIT = "role_edit", _("修改任职")
     ROLE_END = "role_end", _("结束任职")
+    LOCKOUT_RELEASE = "lockout_release", _("解除登录锁定")
 
 
 CHANGE_LABELS = {
@@ -131,6 +132,8 @@ CHANGE_LABELS = {
     "start_date": _("任职开始日期"),
     "end_date": _("任职结束日期"),
     "counts": _("导入数量"),
+    "ip_address": _("登录地址"),
+    "failures": _("失败次数"),
 }
 
 
