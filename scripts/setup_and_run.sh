@@ -81,9 +81,24 @@ ensure_pdf_deps() {
     fi
 }
 
+# With DEBUG off the app refuses to start without a real SECRET_KEY (docs/security.md). Unless
+# $SECRET_KEY is set, generate one once into var/secret_key (git-ignored, readable by this user
+# only); project/settings.py reads that file. Every manage.py command needs it, so call this
+# right after ensure_venv.
+ensure_secret_key() {
+    local file="${SECRET_KEY_FILE:-$ROOT/var/secret_key}"
+    if [ -n "${SECRET_KEY:-}" ] || [ -s "$file" ]; then
+        return 0
+    fi
+    log "Generating a SECRET_KEY into $file (kept out of git)"
+    mkdir -p "$(dirname "$file")"
+    (umask 077 && "$ROOT/.venv/bin/python" -c 'import secrets; print(secrets.token_urlsafe(50))' >"$file")
+}
+
 install_all() {
     ensure_pdf_deps
     ensure_venv
+    ensure_secret_key
     compile_messages
     log "Migrating the database"
     .venv/bin/python manage.py migrate --noinput
@@ -109,6 +124,9 @@ main() {
     # --insecure serves viewflow's bundled static files with DEBUG off, so users see the
     # app's own Chinese error pages rather than Django's debug pages.
     export ALLOWED_HOSTS="${ALLOWED_HOSTS:-*}"
+    # The demo is served over plain HTTP: PLAIN_HTTP=1 turns off the HTTPS redirect, HSTS and
+    # secure-only cookies that production (DEBUG off) has by default (docs/security.md).
+    export PLAIN_HTTP="${PLAIN_HTTP:-1}"
     # The reminders clock: tick once a minute beside the server (new record periods and
     # semesters, 到期/逾期 reminders, escalation). It stops when the server stops.
     log "Starting manage.py tick --loop in the background (log: tick.log)"

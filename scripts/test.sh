@@ -24,6 +24,7 @@ fi
 
 ensure_pdf_deps
 ensure_venv
+ensure_secret_key
 compile_messages
 
 cd "$ROOT"
