@@ -41,6 +41,8 @@ ROOT = Path(__file__).absolute().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "project.settings")
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/shuangpei_bench")
+# The pages are timed through django.test.Client over plain HTTP, not redirected to HTTPS.
+os.environ.setdefault("PLAIN_HTTP", "1")
 
 import dj_database_url  # noqa: E402
 import psycopg  # noqa: E402
