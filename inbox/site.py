@@ -13,6 +13,7 @@ from .views import annex2, cases, completeness, jobs, lists, notifications, poli
 from .views import dashboard as dashboard_views
 from .views import documents as document_views
 from .views import outcomes as outcomes_views
+from .views import people as people_views
 from .views import plans as plans_views
 from .views import roster as roster_views
 from .views import security as security_views
@@ -75,6 +76,14 @@ class InboxApp(Application):
         path("exports/<int:job_id>/", jobs.export_job, name="export_job"),
         path("exports/<int:job_id>/download/", jobs.export_download, name="export_download"),
         path("security/lockouts/", security_views.lockouts_page, name="lockouts"),
+        path("people/", people_views.people_list, name="people"),
+        path("people/teachers/new/", people_views.teacher_add, name="people_teacher_add"),
+        path("people/teachers/<int:teacher_id>/", people_views.teacher_edit, name="people_teacher"),
+        path("people/roles/", people_views.roles_page, name="people_roles"),
+        path("people/roles/<int:assignment_id>/end/", people_views.role_end, name="people_role_end"),
+        path("people/accounts/<int:user_id>/password/", people_views.account_password, name="people_password"),
+        path("people/import/", people_views.people_import_page, name="people_import"),
+        path("people/import/template.xlsx", people_views.people_template_download, name="people_template"),
         path("security/lockouts/release/", security_views.lockout_release, name="lockout_release"),
     ]
 
@@ -93,6 +102,7 @@ class InboxApp(Application):
             "unread_count": selectors.unread_count(request.user),
             "report_count": report_tasks_for_user(request.user).count(),
             "can_completeness": bool(assignments),
+            "can_people": bool(assignments),  # 人员管理: every role lists its subtree; only managers change it
             "can_lockouts": can_release_lockouts(request.user),
             "can_roster": selectors.can_read_roster(request.user),
             # Only show the menu entries that lead somewhere for this user.

@@ -492,11 +492,13 @@ def account_password_reset(*, actor, user_id) -> tuple[object, str]:
         except (TypeError, ValueError, get_user_model().DoesNotExist):
             raise NotInScope(_("未找到该账号，或它不在您的管辖范围内。")) from None
         managing = [a for a in user_assignments(actor) if a.role in MANAGERS]
+        if not managing:
+            raise NotPermitted(_("初始密码由党务干部、审核人或市级管理员生成，您的身份只能查看。"))
         owner = next((a for a in managing if account_in_subtree(account, a.org)), None)
         if owner is None:
             raise NotInScope(_("未找到该账号，或它不在您的管辖范围内。"))
         if account.pk == actor.pk:
-            raise GuardError(_("请在个人设置中修改您自己的密码。"))
+            raise GuardError(_("不能为自己生成初始密码；如忘记密码，请联系上级管理人员为您生成。"))
         password = secrets.token_urlsafe(PASSWORD_LENGTH)[:PASSWORD_LENGTH]
         account.set_password(password)
         account.save(update_fields=["password"])

@@ -1,0 +1,140 @@
+"""人员管理 forms: they validate what was typed; whether the actor may do it is the service's decision."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from workflows.models import PartyStatus, Role, Sex
+from workflows.models.people import PlannedKind
+from workflows.services.people import party_kind_conflict
+
+DATE_HINT = _("请按 1985-03-09 的格式填写日期。")
+
+
+def _org_choices(orgs) -> list:
+    return [("", "——")] + [(o.pk, f"{o.name}（{o.get_kind_display()}）") for o in orgs]
+
+
+class TeacherForm(forms.Form):
+    staff_no = forms.CharField(label=_("教师编号"), max_length=32, required=False)
+    name = forms.CharField(label=_("姓名"), max_length=50, error_messages={"required": _("请填写教师姓名。")})
+    sex = forms.ChoiceField(label=_("性别"), choices=Sex.choices, error_messages={"invalid_choice": _("请选择性别。")})
+    birth_date = forms.DateField(
+        label=_("出生日期"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"required": _("请填写出生日期。"), "invalid": DATE_HINT},
+    )
+    # Only the choice list is offered here; whether an organisation is the actor's to use is the
+    # service's decision (outside the subtree answers 404 or 403 with its message).
+    org = forms.IntegerField(
+        label=_("所在学校或支部"),
+        widget=forms.Select,
+        error_messages={"required": _("请选择所在学校或支部。"), "invalid": _("请从列表中选择学校或支部。")},
+    )
+    subject = forms.CharField(label=_("任教学科"), max_length=50, required=False)
+    position = forms.CharField(label=_("职务"), max_length=50, required=False)
+    party_status = forms.ChoiceField(label=_("政治面貌"), choices=PartyStatus.choices)
+    titles = forms.CharField(label=_("职称"), max_length=100, required=False)
+    is_backbone = forms.BooleanField(label=_("骨干教师"), required=False)
+    honours = forms.CharField(
+        label=_("荣誉（名师、学科带头人、评优等）"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+    planned_kind = forms.ChoiceField(
+        label=_("拟列入“双培”类别"), choices=[("", _("暂不列入"))] + PlannedKind.choices, required=False
+    )
+    reason = forms.CharField(label=_("修改说明"), max_length=200, required=False)
+
+    def __init__(self, *args, orgs=(), with_org=True, **kwargs):
+        super().__init__(*args, **kwargs)
+        if with_org:
+            self.fields["org"].widget.choices = _org_choices(orgs)
+        else:
+            del self.fields["org"]
+
+    def clean(self):
+        data = super().clean()
+        conflict = party_kind_conflict(data.get("planned_kind", ""), data.get("party_status", ""))
+        if conflict:
+            self.add_error("planned_kind", f"{conflict}。")
+        return data
+
+
+class TransferForm(forms.Form):
+    org = forms.IntegerField(
+        label=_("调入学校或支部"),
+        widget=forms.Select,
+        error_messages={"required": _("请选择调入的学校或支部。"), "invalid": _("请从列表中选择调入的学校或支部。")},
+    )
+    reason = forms.CharField(label=_("调动说明"), max_length=200, required=False)
+
+    def __init__(self, *args, orgs=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["org"].widget.choices = _org_choices(orgs)
+
+
+class RoleGrantForm(forms.Form):
+    username = forms.CharField(label=_("用户名"), max_length=150, error_messages={"required": _("请填写用户名。")})
+    full_name = forms.CharField(label=_("姓名（新账号）"), max_length=150, required=False)
+    org = forms.IntegerField(
+        label=_("任职组织"),
+        widget=forms.Select,
+        error_messages={"required": _("请选择任职组织。"), "invalid": _("请从列表中选择任职组织。")},
+    )
+    role = forms.ChoiceField(
+        label=_("角色"), choices=Role.choices, error_messages={"invalid_choice": _("请从列表中选择角色。")}
+    )
+    start_date = forms.DateField(
+        label=_("任职开始日期"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"required": _("请填写任职开始日期。"), "invalid": DATE_HINT},
+    )
+    end_date = forms.DateField(
+        label=_("任职结束日期（可不填）"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        required=False,
+        error_messages={"invalid": DATE_HINT},
+    )
+
+    def __init__(self, *args, orgs=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["org"].widget.choices = _org_choices(orgs)
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start_date"), data.get("end_date")
+        if start and end and end < start:
+            self.add_error("end_date", _("任职结束日期不能早于开始日期。"))
+        return data
+
+
+class RoleEndForm(forms.Form):
+    end_date = forms.DateField(
+        label=_("结束日期（当日起不再任职）"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        required=False,
+        error_messages={"invalid": DATE_HINT},
+    )
+    reason = forms.CharField(label=_("说明"), max_length=200, required=False)
+
+
+class ImportForm(forms.Form):
+    # Any id: whether the user may import there is the service's decision (404 / 403).
+    root = forms.IntegerField(
+        label=_("导入到"),
+        widget=forms.Select,
+        error_messages={"required": _("请选择导入的单位。"), "invalid": _("请从列表中选择导入的单位。")},
+    )
+    file = forms.FileField(
+        label=_("人员名单（XLSX）"), error_messages={"required": _("请选择要导入的人员名单文件（.xlsx）。")}
+    )
+
+    def __init__(self, *args, roots=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["root"].widget.choices = [(o.pk, o.name) for o in roots]
+
+
+def first_error(form) -> str:
+    """The first error, naming its field."""
+    for name, errors in form.errors.items():
+        label = form.fields[name].label if name in form.fields else ""
+        return f"“{label}”：{errors[0]}" if label else str(errors[0])
+    return ""
