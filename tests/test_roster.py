@@ -90,12 +90,14 @@ def client_of(user) -> Client:
 
 
 def page_rows(response) -> list[list[str]]:
-    """The roster table's rows as text: 类别 headings as one cell, case rows as twelve."""
+    """The roster table's rows as text: 类别 headings as one cell, case rows as twelve (a cell's
+    second line, such as the branch under the school, follows after a space)."""
     html = response.content.decode()
     table = re.search(r'<table class="sp-table" id="roster-table">(.*?)</table>', html, re.S).group(1)
     rows = []
     for row in re.findall(r"<tr[^>]*>(.*?)</tr>", table, re.S):
-        cells = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, re.S)]
+        cells = re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, re.S)
+        cells = [re.sub(r"[ \t\n]+", " ", re.sub(r"<[^>]+>", " ", c)).strip() for c in cells]
         rows.append(cells)
     return rows
 
@@ -130,8 +132,8 @@ def test_the_county_page_lists_both_kinds_in_order_with_stages_and_mentors(scene
     assert [r[1] for r in twos] == COUNTY_NAMES_2 and [r[0] for r in twos] == ["1"]
     by_name = {r[1]: r for r in ones + twos}
     trained = by_name["王骨干"]
-    assert trained[2:8] == ["女", "1988.07", "赫山区第一中学／赫山一中第一党支部", "1", "培养中", "张正式"]
-    assert trained[9] != "—" and trained[10] != "—" and trained[11].endswith("结对→培养中")
+    assert trained[2:8] == ["女", "1988.07", "赫山区第一中学 赫山一中第一党支部", "1", "培养中", "张正式"]
+    assert trained[9] != "—" and trained[10] != "—" and re.fullmatch(r"\d{4}\.\d\d\.\d\d 结对→培养中", trained[11])
     assert by_name["吴登记"][4:8] == ["赫山区第一中学", "1", "登记造册", "—"]
     assert by_name["吴登记"][11].endswith("登记造册")
     assert by_name["冯暂停"][6] == "暂停（暂停前：培养中）" and by_name["冯暂停"][11].endswith("培养中→暂停")

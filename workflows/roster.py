@@ -59,7 +59,8 @@ class RosterRow:
     name: str
     sex: str
     birth_month: str
-    place: str
+    school: str
+    branch: str
     kind: str
     stage: str
     mentors: str
@@ -91,15 +92,24 @@ class RosterRow:
         return [dot_date(v) if isinstance(v, datetime.date) else ("" if v is None else str(v)) for v in self.cells()]
 
     @property
+    def place(self) -> str:
+        """学校/支部: the school (or direct unit), and the branch when the case sits in one."""
+        return f"{self.school}／{self.branch}" if self.branch else self.school
+
+    @property
+    def last_change_date(self) -> str:
+        return dot_date(self.last_change_on)
+
+    @property
     def last_change_text(self) -> str:
-        return f"{dot_date(self.last_change_on)} {self.last_change}".strip()
+        return f"{self.last_change_date} {self.last_change}".strip()
 
 
-def _place(case: Case) -> str:
+def _school_and_branch(case: Case) -> tuple[str, str]:
     org = case.org
     if org.kind == OrgKind.BRANCH and org.parent_id:
-        return f"{org.parent.name}／{org.name}"
-    return org.name
+        return org.parent.name, org.name
+    return org.name, ""
 
 
 def _stage(case: Case) -> str:
@@ -143,6 +153,7 @@ def roster_groups(cases: list[Case]) -> list[dict]:
         rows = []
         for case in (c for c in cases if c.kind == kind):
             changed_on, change = _last_change(case)
+            school, branch = _school_and_branch(case)
             mentors = getattr(case, "roster_mentors", [])
             rows.append(
                 RosterRow(
@@ -151,7 +162,8 @@ def roster_groups(cases: list[Case]) -> list[dict]:
                     name=case.teacher.name,
                     sex=case.teacher.get_sex_display(),
                     birth_month=birth_month(case.teacher),
-                    place=_place(case),
+                    school=school,
+                    branch=branch,
                     kind=kind,
                     stage=_stage(case),
                     mentors=_mentor_names(mentors),
@@ -184,7 +196,7 @@ def roster_pdf(*, org: Organisation, groups: list[dict], dated: datetime.date, i
         "unit_name": roster_unit_name(org),
         "dated": _dated_text(dated),
         "header": ROSTER_HEADER,
-        "groups": [{"heading": g["heading"], "rows": [r.texts() for r in g["rows"]]} for g in groups],
+        "groups": groups,
         "notes": roster_notes(include_closed),
         "generated_at": timezone.localtime().strftime("%Y-%m-%d %H:%M"),
     }
