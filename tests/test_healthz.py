@@ -28,3 +28,11 @@ def test_healthz_is_503_when_the_database_fails(db):
 
 def test_healthz_refuses_writes(db):
     assert Client().post("/healthz").status_code == 405
+
+
+def test_healthz_is_not_redirected_to_https(db, settings):
+    # Probes call over plain HTTP even where every page is redirected to HTTPS.
+    settings.SECURE_SSL_REDIRECT = True
+    client = Client()
+    assert client.get("/accounts/login/").status_code == 301
+    assert client.get("/healthz").status_code == 200
