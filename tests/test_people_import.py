@@ -368,3 +368,16 @@ def test_the_command_imports_and_fails_on_a_bad_file(world, tmp_path):
 
     with pytest.raises(CommandError):
         call_command("import_people", str(good), unit=COUNTY, user="taojiang_reviewer", stdout=io.StringIO())
+
+
+def test_a_zip_bomb_workbook_is_refused_before_it_is_opened(world):
+    import zipfile
+
+    buffer = io.BytesIO(workbook())
+    with zipfile.ZipFile(buffer, "a", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/media/padding.bin", b"\0" * (120 * 1024 * 1024))
+    before = counts()
+    with pytest.raises(GuardError) as refused:
+        run(world, buffer.getvalue())
+    assert "解压后异常庞大" in refused.value.message
+    assert counts() == before
