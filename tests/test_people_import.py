@@ -381,3 +381,14 @@ def test_a_zip_bomb_workbook_is_refused_before_it_is_opened(world):
         run(world, buffer.getvalue())
     assert "解压后异常庞大" in refused.value.message
     assert counts() == before
+
+
+def test_the_sample_workbook_imports_into_the_county_and_again_changes_nothing(world):
+    from pathlib import Path
+
+    sample = Path(__file__).resolve().parent.parent / "docs" / "samples" / "人员名单_示例_赫山区教育局.xlsx"
+    content = sample.read_bytes()
+    assert run(world, content).counts["teacher_created"] == 2
+    after = counts()
+    assert not run(world, content).changed
+    assert counts() == after
