@@ -21,12 +21,27 @@ as_root() {
     if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
 }
 
+# On a new machine unattended-upgrades often holds apt's locks for minutes, and apt-get would
+# fail at once. Both apt-get calls run with -o DPkg::Lock::Timeout=600 (apt >= 1.9.11; Debian 12
+# has 2.6): install then waits up to 10 minutes for /var/lib/dpkg/lock-frontend. apt 2.6's
+# update ignores that option for its own lock (/var/lib/apt/lists/lock, tried: it fails at
+# once), so apt_install first waits for that lock, testing the same fcntl lock apt takes.
+APT_LOCK_TIMEOUT="${APT_LOCK_TIMEOUT:-600}"
+
 apt_install() {
     if [ "$_APT_UPDATED" -eq 0 ]; then
-        as_root apt-get update
+        local waited=0
+        while ! as_root "$PYTHON" -c 'import fcntl, sys; fcntl.lockf(open(sys.argv[1], "a"), fcntl.LOCK_EX | fcntl.LOCK_NB)' \
+            "${APT_LISTS_LOCK:-/var/lib/apt/lists/lock}" 2>/dev/null && [ "$waited" -lt "$APT_LOCK_TIMEOUT" ]; do
+            [ "$waited" -gt 0 ] || log "Another apt holds the package lists: waiting for it (at most ${APT_LOCK_TIMEOUT}s)"
+            sleep 5
+            waited=$((waited + 5))
+        done
+        as_root apt-get -o DPkg::Lock::Timeout="$APT_LOCK_TIMEOUT" update
         _APT_UPDATED=1
     fi
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$@"
+    as_root env DEBIAN_FRONTEND=noninteractive \
+        apt-get -o DPkg::Lock::Timeout="$APT_LOCK_TIMEOUT" install -y --no-install-recommends "$@"
 }
 
 ensure_venv() {
