@@ -12,7 +12,10 @@
 #       [--drop-after]       a restore drill: drop the new database and the files after the checks
 #
 # NEW_DB_NAME defaults to shuangpei_restore_<the backup's timestamp>. The exit status is 0 only
-# when every check passed. To put the restored copy into service, see README.md (部署: 恢复).
+# when every check passed. A database pg_restore could not fill is dropped again; one whose
+# checks failed is kept for inspection (an older backup may only need ``manage.py migrate``).
+# The role of DATABASE_URL must be allowed to create databases (ALTER ROLE … CREATEDB).
+# To put the restored copy into service, see README.md (部署: 备份与恢复).
 # Needs the environment the app runs with (SECRET_KEY, …): set -a; . /etc/shuangpei/env; set +a
 
 set -euo pipefail
@@ -29,7 +32,7 @@ while [ "$#" -gt 0 ]; do
     case "$1" in
         --files-into) files_into="${2:?--files-into needs a directory}"; shift 2 ;;
         --drop-after) drop_after=1; shift ;;
-        -h | --help) sed -n '2,16p' "${BASH_SOURCE[0]}"; exit 0 ;;
+        -h | --help) sed -n '2,19p' "${BASH_SOURCE[0]}"; exit 0 ;;
         -*) die "unknown option: $1" ;;
         *) if [ -z "$backup" ]; then backup="$1"; elif [ -z "$target" ]; then target="$1"; else die "too many arguments"; fi; shift ;;
     esac
