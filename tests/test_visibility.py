@@ -32,7 +32,14 @@ from workflows.services import outcomes, reminders, teachers, training
 from workflows.services import tasks as task_services
 from workflows.services.attachments import as_upload
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+# A real one-page PDF: uploads must parse (workflows/services/attachments.py).
+PDF = (
+    b"%PDF-1.3\n1 0 obj\n<<\n/Producer (pypdf)\n>>\nendobj\n2 0 obj\n<<\n/Type /Pages\n/Count 1\n/Kids [ 4 0 R ]\n>>\n"
+    b"endobj\n3 0 obj\n<<\n/Type /Catalog\n/Pages 2 0 R\n>>\nendobj\n4 0 obj\n<<\n/Type /Page\n/Resources <<\n>>\n"
+    b"/MediaBox [ 0.0 0.0 595 842 ]\n/Parent 2 0 R\n>>\nendobj\nxref\n0 5\n0000000000 65535 f \n0000000009 00000 n \n"
+    b"0000000048 00000 n \n0000000107 00000 n \n0000000156 00000 n \n"
+    b"trailer\n<<\n/Size 5\n/Root 3 0 R\n/Info 1 0 R\n>>\nstartxref\n250\n%%EOF\n"
+)
 
 WORK_RETURN = "典型案例缺少课堂实录，请补充后重新提交"
 SECRETARY_RETURN = "支部书记内部意见：培养记录的签名日期请党务干部核对"

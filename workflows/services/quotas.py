@@ -15,6 +15,7 @@ import hashlib
 import io
 import re
 import unicodedata
+import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import PurePath
@@ -29,6 +30,7 @@ from ..errors import GuardError, NotPermitted
 from ..models import (
     AuditAction,
     CaseKind,
+    FileKind,
     Organisation,
     OrgKind,
     Quota,
@@ -39,6 +41,7 @@ from ..models import (
 )
 from ..models.organisations import UNIT_KINDS
 from ..selectors import user_assignments, user_holds
+from .attachments import check_zip_structure
 from .audit import audit_log
 
 KINDS = (CaseKind.CULTIVATE_MEMBER.value, CaseKind.CULTIVATE_BACKBONE.value)
@@ -145,6 +148,8 @@ def _read_grid(content: bytes, filename: str) -> list[list]:
     if not content:
         raise GuardError(_("文件是空的，请重新选择附件1文件。"))
     if suffix in (".xlsx", ".xlsm"):
+        if zipfile.is_zipfile(io.BytesIO(content)):  # a zip bomb is refused before openpyxl unpacks it
+            check_zip_structure(io.BytesIO(content), filename, FileKind.XLSX)
         return _read_xlsx(content)
     if suffix in (".csv", ".txt"):
         return _read_csv(content)
