@@ -235,9 +235,8 @@ AXES_LOCKOUT_CALLABLE = "inbox.views.security.lockout_response"
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_RESET_ON_SUCCESS = False
-if BEHIND_TLS_PROXY:
-    AXES_IPWARE_PROXY_COUNT = 1
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+# The address counted: REMOTE_ADDR, or behind the TLS proxy the one it put in X-Forwarded-For.
+AXES_CLIENT_IP_CALLABLE = "inbox.views.security.client_ip"
 
 # Content-Security-Policy (django-csp): everything from this origin; no eval; scripts only from
 # files or with the page's nonce; inline styles allowed (viewflow's templates and ours carry

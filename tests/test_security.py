@@ -101,6 +101,31 @@ def test_successful_logins_do_not_count_and_failures_below_the_limit_do_not_lock
     assert _login("school_officer", "pw-school_officer", ip="127.0.0.1").status_code == 302
 
 
+def test_behind_the_tls_proxy_the_address_is_the_one_the_proxy_forwarded(scene, settings):
+    settings.BEHIND_TLS_PROXY = True
+    proxy = {"REMOTE_ADDR": "127.0.0.1"}
+
+    def attempt(forwarded, username, password):
+        client = Client(**proxy, HTTP_X_FORWARDED_FOR=forwarded)
+        return client.post(LOGIN, {"username": username, "password": password}).status_code
+
+    # The client forges a first entry each time; nginx appends the real one last.
+    codes = [attempt(f"198.51.100.{i}, 10.7.7.7", f"nobody{i}", "wrong") for i in range(10)]
+    assert codes == [200] * 9 + [429]
+    assert attempt("10.7.7.7", "outsider", "pw-outsider") == 429
+    # Another user behind the same proxy is not the locked address.
+    assert attempt("10.7.7.8", "outsider", "pw-outsider") == 302
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {"10.7.7.7"}
+
+
+def test_without_the_proxy_a_forwarded_header_is_ignored(scene):
+    for i in range(3):
+        Client(REMOTE_ADDR="10.8.8.8", HTTP_X_FORWARDED_FOR=f"10.0.0.{i}").post(
+            LOGIN, {"username": "nobody", "password": "wrong"}
+        )
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {"10.8.8.8"}
+
+
 # --- the city releases a lock -----------------------------------------------------------
 
 

@@ -30,6 +30,21 @@ def lockout_response(request, original_response=None, credentials=None):
     )
 
 
+def client_ip(request) -> str:
+    """django-axes' ``AXES_CLIENT_IP_CALLABLE``: the address a login comes from.
+
+    Behind the TLS proxy (``BEHIND_TLS_PROXY``) every request comes from the proxy, so the
+    client's address is the last one in ``X-Forwarded-For``, the entry the proxy itself wrote
+    (nginx: ``proxy_set_header X-Forwarded-For $remote_addr``); entries before it are whatever
+    the client sent and are not trusted. Without the proxy, ``X-Forwarded-For`` is ignored.
+    """
+    if settings.BEHIND_TLS_PROXY:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")[-1].strip()
+        if forwarded:
+            return forwarded
+    return request.META.get("REMOTE_ADDR", "")
+
+
 class ReleaseForm(forms.Form):
     kind = forms.ChoiceField(
         choices=[(security.ACCOUNT, gettext_lazy("账号")), (security.ADDRESS, gettext_lazy("登录地址"))],
