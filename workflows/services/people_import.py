@@ -22,7 +22,6 @@ import hashlib
 import io
 import re
 import unicodedata
-import zipfile
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
@@ -39,15 +38,15 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from ..errors import GuardError, NotInScope
-from ..models import AuditAction, Organisation, OrgKind, PartyStatus, Role, Sex, Teacher
+from ..models import AuditAction, FileKind, Organisation, OrgKind, PartyStatus, Role, Sex, Teacher
 from ..models.organisations import SCHOOL_LEVEL_KINDS, UNIT_KINDS
+from ..spreadsheet import xlsx_bytes
 from . import people
+from .attachments import check_zip_structure
 from .people import Acting
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 # An XLSX is a ZIP: judge it by what it would unpack to, not by its size on the wire.
-MAX_UNPACKED_BYTES = 100 * 1024 * 1024
-MAX_RATIO = 200
 MAX_ERRORS = 500
 
 SHEET_ORGS, SHEET_TEACHERS, SHEET_ACCOUNTS = "学校与支部", "教师", "账号与角色"
@@ -185,28 +184,13 @@ class Errors(list):
         self.append(f"{row.where(key)}：{message}")
 
 
-def _check_zip(content: bytes) -> None:
-    """Refuse a workbook whose members would unpack to an absurd size (a zip bomb) before openpyxl opens it."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(content)) as archive:
-            members = archive.infolist()
-    except (zipfile.BadZipFile, ValueError):
-        return  # not a ZIP at all: openpyxl's own refusal below says so in words
-    unpacked = sum(m.file_size for m in members)
-    packed = sum(m.compress_size for m in members) or 1
-    if unpacked > MAX_UNPACKED_BYTES or unpacked / packed > MAX_RATIO:
-        raise GuardError(
-            _("该文件解压后异常庞大（约 %(mb)d MB），不像是人员名单，未导入。请用导入模板重新填写保存后再导入。")
-            % {"mb": unpacked // (1024 * 1024)}
-        )
-
-
 def _read_sheets(content: bytes, errors: Errors) -> dict[str, list[Row]]:
     if not content:
         raise GuardError(_("文件是空的，请选择填写好的人员名单（XLSX）。"))
     if len(content) > MAX_FILE_BYTES:
         raise GuardError(_("文件超过 5 MB，请检查是否选错了文件，或分单位分批导入。"))
-    _check_zip(content)
+    # A zip bomb is refused from the archive's directory, before openpyxl opens it (one check for every upload).
+    check_zip_structure(io.BytesIO(content), _("人员名单"), FileKind.XLSX)
     try:
         book = load_workbook(io.BytesIO(content), data_only=True, read_only=True)
     except Exception:  # openpyxl raises many kinds for a damaged or mislabelled file
@@ -798,10 +782,8 @@ def people_template() -> tuple[str, str, bytes]:
         notes.append(list(line))
     notes.column_dimensions["A"].width = 14
     notes.column_dimensions["B"].width = 120
-    buffer = io.BytesIO()
-    book.save(buffer)
     return (
         "人员名单导入模板.xlsx",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        buffer.getvalue(),
+        xlsx_bytes(book),
     )
