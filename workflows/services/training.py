@@ -69,10 +69,33 @@ def earliest_submission(case: Case) -> datetime.date | None:
 
 def gate_missing(case: Case, today: datetime.date | None = None) -> list[str]:
     """What stands between a 培养中 case and 支部审核, each item in words. Empty: the gate is open."""
-    today = today or _today()
+    return gate_items(
+        kind=case.kind,
+        months=ProgrammePolicy.current().min_months(case.kind),
+        training_started_on=case.training_started_on,
+        ready_on=earliest_submission(case),
+        today=today or _today(),
+        open_works=[
+            (work.semester_label, work.get_item_display(), work.get_status_display())
+            for work in case.works.exclude(status=WorkStatus.ACCEPTED).order_by("semester_start", "item")
+        ],
+        mentors_without_opinion=[m.teacher.name for m in accepted_mentors(case) if not m.opinions.exists()],
+    )
+
+
+def gate_items(
+    *,
+    kind: str,
+    months: int,
+    training_started_on: datetime.date | None,
+    ready_on: datetime.date | None,
+    today: datetime.date,
+    open_works: list[tuple[str, str, str]],
+    mentors_without_opinion: list[str],
+) -> list[str]:
+    """The gate's checklist from its facts, whether today's rows or a case rebuilt as of a
+    moment (``workflows.as_of``): one wording of the rule for both."""
     missing = []
-    ready_on = earliest_submission(case)
-    months = ProgrammePolicy.current().min_months(case.kind)
     if ready_on is None:
         missing.append(_("尚未开始培养（培养人未全部接受结对）。"))
     elif today < ready_on:
@@ -82,21 +105,20 @@ def gate_missing(case: Case, today: datetime.date | None = None) -> list[str]:
                 "（暂停 %(paused)d 天不计），最早可于 %(ready)s 提交。"
             )
             % {
-                "kind": case.kind,
+                "kind": kind,
                 "months": months,
-                "start": case.training_started_on,
-                "paused": (ready_on - add_months(case.training_started_on, months)).days,
+                "start": training_started_on,
+                "paused": (ready_on - add_months(training_started_on, months)).days,
                 "ready": ready_on,
             }
         )
-    for work in case.works.exclude(status=WorkStatus.ACCEPTED).order_by("semester_start", "item"):
+    for semester, item, status in open_works:
         missing.append(
             _("%(semester)s的%(item)s未通过培养人审阅（当前：%(status)s）。")
-            % {"semester": work.semester_label, "item": work.get_item_display(), "status": work.get_status_display()}
+            % {"semester": semester, "item": item, "status": status}
         )
-    for mentor in accepted_mentors(case):
-        if not mentor.opinions.exists():
-            missing.append(_("培养人 %(name)s 尚未填写培养人意见。") % {"name": mentor.teacher.name})
+    for name in mentors_without_opinion:
+        missing.append(_("培养人 %(name)s 尚未填写培养人意见。") % {"name": name})
     return missing
 
 
