@@ -16,7 +16,7 @@ from forms.cases import (
     RequiredReasonForm,
     first_error,
 )
-from workflows import selectors, visibility
+from workflows import as_of, selectors, visibility
 from workflows.errors import GuardError, NotPermitted
 from workflows.flows import OPEN_TASK_STATUSES, training_nodes
 from workflows.models import KINDS_FOR_CASE, CaseState, MentorStatus, Role
@@ -101,7 +101,51 @@ def _case_context(request, case, **extra):
 @guarded
 def case_detail(request, case_id: int):
     case = selectors.case_for_user(request.user, case_id)
+    if "as_of" in request.GET:
+        return TemplateResponse(request, "inbox/case_detail.html", _as_of_context(request, case))
     return TemplateResponse(request, "inbox/case_detail.html", _case_context(request, case))
+
+
+def _as_of_view(request, case, at):
+    """The case rebuilt at ``at``, showing ``request.user`` what they may see of it today."""
+    view = as_of.case_as_of(case, at)
+    if not view.existed:
+        raise GuardError(
+            _("%(at)s 时该案例尚未建档（培养建档时间 %(registered)s），请选择之后的时间。")
+            % {"at": as_of.moment_label(at), "registered": as_of.moment_label(case.registered_at)}
+        )
+    standing = visibility.case_view(request.user, case)
+    view.open_tasks = visibility.open_tasks_for(request.user, case, view.open_tasks)
+    for t in view.open_tasks:
+        t.owner_label = visibility.person_name(t.owner, standing)
+    view.events = visibility.events_for(request.user, case, view.events)
+    return view
+
+
+def _as_of_context(request, case):
+    """?as_of=… (and &compare=…): the case page as it stood then, read-only."""
+    at = as_of.parse_moment(request.GET.get("as_of", ""))
+    context = {"case": case, "show_party_status": visibility.case_view(request.user, case).party_status}
+    context["as_of"] = _as_of_view(request, case, at)
+    context["as_of_label"] = as_of.moment_label(at)
+    if "compare" in request.GET:
+        until = as_of.parse_moment(request.GET.get("compare", ""))
+        if until <= at:
+            raise GuardError(
+                _("对比时间 %(until)s 须晚于起始时间 %(at)s，请调换两个时间后重试。")
+                % {"until": as_of.moment_label(until), "at": as_of.moment_label(at)}
+            )
+        diff = as_of.case_diff(case, at, until)
+        shown = {t.id for t in _as_of_view(request, case, until).open_tasks} | {
+            t.id for t in context["as_of"].open_tasks
+        }
+        diff["tasks_opened"] = [t for t in diff["tasks_opened"] if t.id in shown]
+        diff["tasks_closed"] = [t for t in diff["tasks_closed"] if t.id in shown]
+        diff["tasks_reassigned"] = [r for r in diff["tasks_reassigned"] if r[0].id in shown]
+        diff["events"] = visibility.events_for(request.user, case, diff["events"])
+        context["diff"] = diff
+        context["compare_label"] = as_of.moment_label(until)
+    return context
 
 
 @login_required
