@@ -1,5 +1,5 @@
 from .attachments import Attachment, FileKind
-from .audit import AuditAction, AuditEvent
+from .audit import AuditAction, AuditChainHead, AuditCheckpoint, AuditEvent
 from .cases import Annex2Row, Case, CaseKind, CaseMentor, CaseState, MentorStatus
 from .jobs import ExportJob, ExportKind, JobStatus
 from .notifications import Notification, NotificationKind, TaskReminder
@@ -30,6 +30,8 @@ from .reports import AnnualReport, ReportKind, ReportProcess, ReportState, Repor
 from .tasks import CaseProcess, CaseTask
 
 __all__ = [
+    "AuditChainHead",
+    "AuditCheckpoint",
     "AnnualReport",
     "Appraisal",
     "AppraisalResult",

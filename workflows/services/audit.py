@@ -1,9 +1,13 @@
 """Writing the audit trail. Called only from inside a service's transaction."""
 
+import json
+
+from django.db import transaction
 from django.utils import timezone
 from viewflow.workflow.status import STATUS
 
-from ..models import AuditEvent, Case, Organisation
+from .. import chain
+from ..models import AuditChainHead, AuditEvent, Case, Organisation
 
 
 def actor_display_name(user) -> str:
@@ -27,21 +31,49 @@ def audit_log(
     reason: str = "",
     changes: dict | None = None,
     task=None,
+    evidence=(),
 ) -> AuditEvent:
-    """Append one event: who, in which role and organisation, what changed and why."""
-    return AuditEvent.objects.create(
-        actor=actor,
-        actor_name=actor_display_name(actor),
-        role=role,
-        org=org,
-        case=case,
-        task_id_ref=getattr(task, "pk", None),
-        action=action,
-        from_state=from_state,
-        to_state=to_state,
-        reason=reason,
-        changes=changes or {},
-    )
+    """Append one event: who, in which role and organisation, what changed and why.
+
+    ``evidence``: the rows this event wrote (a 培养记录 version, an opinion, an attachment …);
+    their content hashes go into the event, so changing such a row later breaks the chain.
+    The event joins the hash chain (workflows/chain.py) under the chain head's row lock, taken
+    here, as late as possible in the caller's transaction, and held until it commits.
+    """
+    fields = {
+        "actor_id": getattr(actor, "pk", None),
+        "actor_name": str(actor_display_name(actor)),
+        "role": str(role or ""),
+        "org_id": getattr(org, "pk", None),
+        "case_id": getattr(case, "pk", None),
+        "task_id_ref": getattr(task, "pk", None),
+        "action": str(action),
+        "from_state": str(from_state or ""),
+        "to_state": str(to_state or ""),
+        "reason": str(reason or ""),
+        # What the database gives back (tuples become lists, keys strings): the verifier's view.
+        "changes": json.loads(json.dumps(changes or {})),
+        "evidence": [chain.evidence_entry(obj) for obj in evidence],
+    }
+    with transaction.atomic(savepoint=False):  # a no-op inside the caller's transaction
+        head = _locked_head()
+        seq = head.seq + 1
+        at = timezone.now()
+        digest = chain.event_hash(seq=seq, at=at, prev_hash=head.hash, **fields)
+        event = AuditEvent.objects.create(seq=seq, at=at, prev_hash=head.hash, hash=digest, **fields)
+        AuditChainHead.objects.filter(pk=head.pk).update(seq=seq, hash=digest)
+    return event
+
+
+def _locked_head() -> AuditChainHead:
+    """The chain head, locked (select_for_update; SQLite's IMMEDIATE transactions already
+    serialise writers). Created from the newest event if missing (a flushed test database)."""
+    head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
+    if head is None:
+        last = AuditEvent.objects.order_by("-seq").values_list("seq", "hash").first() or (0, chain.GENESIS)
+        AuditChainHead.objects.bulk_create([AuditChainHead(pk=1, seq=last[0], hash=last[1])], ignore_conflicts=True)
+        head = AuditChainHead.objects.select_for_update().get(pk=1)
+    return head
 
 
 def set_owner(task, owner, *, case, by, action: str, role: str, org, reason: str = "", note: dict | None = None):

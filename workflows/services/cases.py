@@ -226,7 +226,9 @@ def _hand_back(actor, case: Case) -> None:
         )
 
 
-def _transition(actor, task_id: int, nodes, *, action: str, reason: str = "", perform, changes=None, hand_back=False):
+def _transition(
+    actor, task_id: int, nodes, *, action: str, reason: str = "", perform, changes=None, hand_back=False, evidence=()
+):
     case_id = _lookup_task_case_id(actor, task_id)
     with locked_case(case_id) as case:
         task = _open_task(actor, task_id, case)
@@ -247,6 +249,7 @@ def _transition(actor, task_id: int, nodes, *, action: str, reason: str = "", pe
             to_state=case.state,
             reason=reason,
             changes={**(changes or {}), **extra},
+            evidence=evidence,  # rows ``perform`` wrote (a list it appends to)
         )
         _finish(activation)
         if hand_back:
@@ -380,6 +383,7 @@ def birth_month(teacher: Teacher) -> str:
 
 def case_file(*, actor, task_id: int, year: int | None = None, note: str = "") -> Case:
     """市级备案: the city files the completion; the case's 附件2 row is written now."""
+    evidence = []
 
     def perform(case, task):
         now = timezone.now()
@@ -397,6 +401,7 @@ def case_file(*, actor, task_id: int, year: int | None = None, note: str = "") -
             year=completed_year,
             note=(note or case.note).strip(),
         )
+        evidence.append(row)
         return {
             "annex2": {
                 "unit": case.unit.name,
@@ -408,7 +413,9 @@ def case_file(*, actor, task_id: int, year: int | None = None, note: str = "") -
             }
         }
 
-    return _transition(actor, task_id, [CaseFlow.city_filing], action=AuditAction.COMPLETE, perform=perform)
+    return _transition(
+        actor, task_id, [CaseFlow.city_filing], action=AuditAction.COMPLETE, perform=perform, evidence=evidence
+    )
 
 
 def case_return(*, actor, task_id: int, reason: str) -> Case:

@@ -114,6 +114,7 @@ def record_write(
             from_state=case.state,
             to_state=case.state,
             task=answered,
+            evidence=[record, *stored],
             changes={
                 "record": record.pk,
                 "date": str(date),
@@ -170,5 +171,6 @@ def record_correct(
             to_state=case.state,
             reason=reason,
             changes=changes,
+            evidence=[new],
         )
     return new

@@ -214,6 +214,7 @@ def report_submit(*, actor, task_id: int, reason: str = "") -> AnnualReport:
                 "count_1": report.count_1,
                 "count_2": report.count_2,
             },
+            evidence=[report],
         )
         _finish(activation)
     return report

@@ -366,6 +366,7 @@ def work_submit(*, actor, task_id: int, title: str, summary: str, upload) -> Sem
             from_state=case.state,
             to_state=case.state,
             changes={"work": str(work), "title": title, "summary": summary, "file": attachment.name},
+            evidence=[work, attachment],
         )
         sync_obligations(case)
     return work
@@ -444,5 +445,6 @@ def opinion_write(*, actor, case_id: int, text: str) -> MentorOpinion:
             from_state=case.state,
             to_state=case.state,
             changes={"mentor": mentor.teacher.name, "text": text},
+            evidence=[opinion],
         )
     return opinion

@@ -1,0 +1,297 @@
+"""``manage.py audit_verify``: an untouched trail verifies; any change to an event or to an
+evidence row its events record is caught and named.
+
+Runs on whichever database the suite uses. The scene (a case driven to 市级备案 with records, a
+correction, semester work with files, opinions, its 附件2 row and a frozen annual report) is
+built once per module inside a transaction; each test runs in a savepoint on top of it. A test
+that tampers lifts a table's append-only trigger inside that savepoint (DDL is transactional on
+both databases), so the rollback puts the trigger back and no other test sees the table without
+it; ``triggers_off`` also restores it explicitly.
+"""
+
+import datetime
+import io
+import json
+from contextlib import contextmanager
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+
+from tests.factories import make_world
+from tests.helpers import module_media, new_case, scene_once
+from tests.training import PDF
+from workflows import chain
+from workflows.flows import AnnualReportFlow
+from workflows.models import (
+    Annex2Row,
+    AnnualReport,
+    Attachment,
+    AuditAction,
+    AuditChainHead,
+    AuditEvent,
+    CaseState,
+    MentorOpinion,
+    ReportTask,
+    SemesterWork,
+    TrainingRecord,
+)
+from workflows.services import records, reports
+from workflows.services.attachments import as_upload, storage_root
+from workflows.services.audit import audit_log
+
+YEAR = 2026
+
+
+def _open_task(process, node):
+    return ReportTask.objects.get(process=process, flow_task=node, status__in=("NEW", "ASSIGNED", "STARTED"))
+
+
+def build_scene() -> SimpleNamespace:
+    w = make_world()
+    s = SimpleNamespace(w=w)
+    case = new_case(w, "甲教师", CaseState.TRAINING, mentors=[w.member_mentor])
+    mentor = w.member_mentor.user
+    s.record = records.record_write(
+        actor=mentor,
+        case_id=case.pk,
+        date=datetime.date(2026, 11, 16),
+        kind="talk",
+        content="谈心谈话：交流入党动机。",
+        files=[as_upload("谈话记录.pdf", PDF)],
+    )
+    s.correction = records.record_correct(
+        actor=mentor,
+        record_id=s.record.pk,
+        date=datetime.date(2026, 11, 16),
+        kind="talk",
+        content="谈心谈话：交流入党动机与学习计划。",
+        reason="补充内容",
+    )
+    s.training_case = case
+    s.case = new_case(w, "乙教师", CaseState.COMPLETED, mentors=[w.member_mentor2])
+    rnd = reports.report_round_open(unit=w.county, year=YEAR)
+    s.report = reports.report_submit(actor=w.reviewer, task_id=_open_task(rnd, AnnualReportFlow.prepare).pk)
+    return s
+
+
+_built = scene_once(build_scene)
+
+
+@pytest.fixture
+def scene(_built, db, settings):
+    module_media(settings, _built)
+    return _built
+
+
+def verify_command(*args) -> tuple[int, dict]:
+    out = io.StringIO()
+    try:
+        call_command("audit_verify", "--format", "json", *args, stdout=out)
+        code = 0
+    except SystemExit as exit:
+        code = exit.code
+    return code, json.loads(out.getvalue())
+
+
+@contextmanager
+def triggers_off(table: str):
+    """Bypass the append-only trigger of ``table`` (what an insider with database rights does)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # Fire the deferred foreign-key checks now: ALTER TABLE refuses pending trigger events.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER ALL")
+            try:
+                yield cursor
+            finally:
+                cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER ALL")
+                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        else:
+            cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = %s", [table])
+            saved = cursor.fetchall()
+            for name, _sql in saved:
+                cursor.execute(f"DROP TRIGGER {name}")
+            try:
+                yield cursor
+            finally:
+                for _name, sql in saved:
+                    cursor.execute(sql)
+
+
+def tamper(model, pk, column, value):
+    table = model._meta.db_table
+    with triggers_off(table) as cursor:
+        cursor.execute(f"UPDATE {table} SET {column} = %s WHERE id = %s", [value, pk])
+
+
+def recorded_by(table, pk) -> AuditEvent:
+    events = [
+        e
+        for e in AuditEvent.objects.order_by("seq")
+        if any(item["table"] == table and item["id"] == pk for item in e.evidence)
+    ]
+    assert events, f"no event records {table} {pk}"
+    return events[-1]
+
+
+def test_untouched_database_verifies(scene):
+    code, report = verify_command()
+    assert code == 0, report["problems"]
+    assert report["ok"] and report["events"] == AuditEvent.objects.count()
+    seqs = list(AuditEvent.objects.order_by("seq").values_list("seq", flat=True))
+    assert seqs == list(range(1, len(seqs) + 1))
+    head = AuditChainHead.objects.get()
+    last = AuditEvent.objects.order_by("-seq").first()
+    assert (head.seq, head.hash) == (last.seq, last.hash)
+    assert report["evidence_rows"] >= 8
+
+
+def test_each_event_links_to_the_previous_one(scene):
+    prev = chain.GENESIS
+    for event in AuditEvent.objects.order_by("seq"):
+        assert event.prev_hash == prev
+        prev = event.hash
+
+
+def test_the_writing_events_carry_their_rows_hashes(scene):
+    s = scene
+    record_event = AuditEvent.objects.get(action=AuditAction.RECORD, case=s.training_case)
+    tables = {(e["table"], e["id"]) for e in record_event.evidence}
+    attachment = Attachment.objects.get(record=s.record)
+    assert tables == {("workflows_trainingrecord", s.record.pk), ("workflows_attachment", attachment.pk)}
+    assert recorded_by("workflows_trainingrecord", s.correction.pk).action == AuditAction.RECORD_CORRECT
+    assert recorded_by("workflows_annex2row", s.case.annex2_row.pk).action == AuditAction.COMPLETE
+    assert recorded_by("workflows_annualreport", s.report.pk).action == AuditAction.REPORT_SUBMIT
+    opinion = MentorOpinion.objects.filter(case=s.case).first()
+    assert recorded_by("workflows_mentoropinion", opinion.pk).action == AuditAction.OPINION
+    work = SemesterWork.objects.filter(case=s.case, status="accepted").first()
+    assert recorded_by("workflows_semesterwork", work.pk).action == AuditAction.WORK_SUBMIT
+
+
+TAMPERS = [
+    ("record", lambda s: (TrainingRecord, s.record.pk, "content", "改写过的记录")),
+    ("correction", lambda s: (TrainingRecord, s.correction.pk, "date", "2026-11-01")),
+    ("opinion", lambda s: (MentorOpinion, MentorOpinion.objects.filter(case=s.case).first().pk, "text", "不同意")),
+    ("work", lambda s: (SemesterWork, SemesterWork.objects.filter(case=s.case).first().pk, "title", "换了题目")),
+    ("attachment", lambda s: (Attachment, Attachment.objects.get(record=s.record).pk, "sha256", "0" * 64)),
+    ("annex2", lambda s: (Annex2Row, s.case.annex2_row.pk, "name", "冒名顶替")),
+    ("report", lambda s: (AnnualReport, s.report.pk, "count_1", 99)),
+]
+
+
+@pytest.mark.parametrize("name,target", TAMPERS, ids=[t[0] for t in TAMPERS])
+def test_changing_an_evidence_row_is_caught(scene, name, target):
+    model, pk, column, value = target(scene)
+    event = recorded_by(model._meta.db_table, pk)
+    tamper(model, pk, column, value)
+    code, report = verify_command()
+    assert code == 1
+    (problem,) = report["problems"]
+    assert problem["kind"] == "evidence"
+    assert (problem["event_id"], problem["seq"], problem["case_id"]) == (event.pk, event.seq, event.case_id)
+    assert str(pk) in problem["detail"] and model._meta.db_table in problem["detail"]
+
+
+def test_a_replaced_attachment_file_is_caught(scene):
+    attachment = Attachment.objects.get(record=scene.record)
+    path = Path(storage_root()) / attachment.stored_name
+    original = path.read_bytes()
+    try:
+        path.write_bytes(original + b"%% appended")
+        code, report = verify_command()
+        assert code == 1
+        (problem,) = report["problems"]
+        assert problem["kind"] == "evidence" and "SHA-256" in problem["detail"]
+        assert verify_command("--no-files")[0] == 0
+    finally:
+        path.write_bytes(original)
+    assert verify_command()[0] == 0
+
+
+def test_a_deleted_evidence_row_is_caught(scene):
+    attachment = Attachment.objects.get(record=scene.record)
+    event = recorded_by("workflows_attachment", attachment.pk)
+    with triggers_off("workflows_attachment") as cursor:
+        cursor.execute("DELETE FROM workflows_attachment WHERE id = %s", [attachment.pk])
+    code, report = verify_command()
+    assert code == 1
+    (problem,) = report["problems"]
+    assert problem["event_id"] == event.pk and "删除" in problem["detail"]
+
+
+@pytest.mark.parametrize(
+    "column,value",
+    [("reason", "伪造的理由"), ("actor_name", "别人"), ("changes", '{"owner": [null, "x"]}'), ("at", "2020-01-01")],
+)
+def test_changing_an_audit_event_is_caught(scene, column, value):
+    event = AuditEvent.objects.filter(case=scene.training_case).order_by("seq")[1]
+    tamper(AuditEvent, event.pk, column, value)
+    code, report = verify_command()
+    assert code == 1
+    (problem,) = report["problems"]
+    assert problem["kind"] == "event"
+    assert (problem["event_id"], problem["seq"], problem["case_id"]) == (event.pk, event.seq, event.case_id)
+
+
+def test_a_deleted_event_leaves_a_gap(scene):
+    event = AuditEvent.objects.order_by("seq")[3]
+    with triggers_off("workflows_auditevent") as cursor:
+        cursor.execute("DELETE FROM workflows_auditevent WHERE id = %s", [event.pk])
+    code, report = verify_command()
+    assert code == 1
+    kinds = {p["kind"] for p in report["problems"]}
+    assert "sequence" in kinds and "link" in kinds
+    gap = next(p for p in report["problems"] if p["kind"] == "sequence")
+    assert f"缺少序号 {event.seq}" in gap["detail"]
+
+
+def test_swapped_sequence_numbers_are_caught(scene):
+    a, b = AuditEvent.objects.order_by("seq")[4:6]
+    with triggers_off("workflows_auditevent") as cursor:
+        cursor.execute("UPDATE workflows_auditevent SET seq = %s WHERE id = %s", [10**9, a.pk])
+        cursor.execute("UPDATE workflows_auditevent SET seq = %s WHERE id = %s", [a.seq, b.pk])
+        cursor.execute("UPDATE workflows_auditevent SET seq = %s WHERE id = %s", [b.seq, a.pk])
+    code, report = verify_command()
+    assert code == 1
+    kinds = {p["kind"] for p in report["problems"]}
+    assert {"order", "event"} <= kinds
+
+
+def test_deleting_the_newest_events_is_caught_by_the_head(scene):
+    newest = list(AuditEvent.objects.order_by("-seq")[:2])
+    with triggers_off("workflows_auditevent") as cursor:
+        cursor.execute("DELETE FROM workflows_auditevent WHERE id IN (%s, %s)", [e.pk for e in newest])
+    code, report = verify_command()
+    assert code == 1
+    (problem,) = report["problems"]
+    assert problem["kind"] == "head" and "截断" in problem["detail"]
+
+
+def test_from_seq_checks_the_rest(scene):
+    event = AuditEvent.objects.order_by("seq")[2]
+    tamper(AuditEvent, event.pk, "reason", "改过")
+    assert verify_command("--from", str(event.seq))[0] == 1
+    code, report = verify_command("--from", str(event.seq + 1))
+    assert code == 0, report["problems"]
+    assert report["first_seq"] == event.seq + 1
+
+
+def test_text_output_names_the_event(scene):
+    event = AuditEvent.objects.order_by("seq")[2]
+    tamper(AuditEvent, event.pk, "reason", "改过")
+    out = io.StringIO()
+    with pytest.raises(SystemExit) as exit:
+        call_command("audit_verify", stdout=out)
+    assert exit.value.code == 1
+    assert f"事件 {event.pk}，序号 {event.seq}" in out.getvalue()
+
+
+def test_audit_log_outside_a_transaction_still_chains(scene):
+    head = AuditChainHead.objects.get()
+    event = audit_log(actor=None, action=AuditAction.POLICY, case=None, changes={"k": (1, 2)})
+    assert event.seq == head.seq + 1 and event.prev_hash == head.hash
+    assert event.changes == {"k": [1, 2]}
+    assert verify_command()[0] == 0
