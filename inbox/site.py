@@ -10,6 +10,7 @@ from workflows.services.reports import report_tasks_for_user
 from workflows.services.security import can_release_lockouts
 
 from .views import annex2, cases, completeness, jobs, lists, notifications, policy, records, reports, tasks, training
+from .views import audit as audit_views
 from .views import dashboard as dashboard_views
 from .views import documents as document_views
 from .views import outcomes as outcomes_views
@@ -38,6 +39,9 @@ class InboxApp(Application):
         path("cases/new/", cases.case_register, name="case_register"),
         path("cases/<int:case_id>/", cases.case_detail, name="case"),
         path("cases/<int:case_id>/audit/", cases.case_audit, name="case_audit"),
+        path("cases/<int:case_id>/audit/<str:fmt>/", audit_views.case_trail_download, name="case_trail_download"),
+        path("audit/", audit_views.AuditSearchView.as_view(), name="audit_search"),
+        path("audit/access/", audit_views.TrailAccessView.as_view(), name="audit_access"),
         path("cases/<int:case_id>/withdraw/", cases.case_withdraw, name="case_withdraw"),
         path("cases/<int:case_id>/pause/", cases.case_pause, name="case_pause"),
         path("cases/<int:case_id>/resume/", cases.case_resume, name="case_resume"),
@@ -105,6 +109,8 @@ class InboxApp(Application):
             "can_people": bool(assignments),  # 人员管理: every role lists its subtree; only managers change it
             "can_lockouts": can_release_lockouts(request.user),
             "can_roster": selectors.can_read_roster(request.user),
+            "can_audit_search": bool(selectors.audit_scope_paths(request.user)),
+            "can_audit_access": selectors.can_read_trail_access(request.user),
             # Only show the menu entries that lead somewhere for this user.
             "can_register": any(a.role == Role.OFFICER for a in assignments),
             "can_outcomes": any(a.role in (Role.OFFICER, Role.REVIEWER) for a in assignments),

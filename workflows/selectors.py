@@ -7,7 +7,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from viewflow.workflow.status import STATUS
 
-from .errors import NotInScope
+from .errors import NotInScope, NotPermitted
 from .models import (
     Annex2Row,
     Attachment,
@@ -26,6 +26,7 @@ from .models import (
     Teacher,
     TrainingRecord,
 )
+from .models.audit import TRAIL_ACCESS_ACTIONS
 from .models.people import ACTING_ROLES
 from .periods import end_of_day
 
@@ -106,7 +107,13 @@ def mentors_of_case(case: Case) -> QuerySet[CaseMentor]:
 
 
 def case_events(case: Case) -> QuerySet[AuditEvent]:
-    return AuditEvent.objects.filter(case=case).select_related("org").order_by("at", "id")
+    """The case's trail, oldest first: everything done to it, not who read it (TRAIL_ACCESS_ACTIONS)."""
+    return (
+        AuditEvent.objects.filter(case=case)
+        .exclude(action__in=TRAIL_ACCESS_ACTIONS)
+        .select_related("org")
+        .order_by("at", "id")
+    )
 
 
 def case_opinions(case: Case, limit: int = 5) -> list[AuditEvent]:
@@ -727,3 +734,153 @@ def people_import_roots(user) -> list[Organisation]:
             for unit in Organisation.objects.filter(path__startswith=a.org.path, kind__in=UNIT_KINDS):
                 roots[unit.pk] = unit
     return sorted(roots.values(), key=lambda o: (o.kind != OrgKind.CITY, o.sort_order, o.pk))
+
+
+# --- 审计检索 (issue 10): the auditor's workspace --------------------------------------------
+
+
+def audit_scope_paths(user) -> list[str]:
+    """The subtrees whose trail ``user`` may search: where they hold an official role.
+
+    The same roles that make someone a case's "official" (``visibility.OFFICIAL_ROLES``); a mentor
+    or a trainee reads their own case's trail on its page, never the search.
+    """
+    from .visibility import OFFICIAL_ROLES
+
+    return user_scope_paths(user, roles=OFFICIAL_ROLES)
+
+
+def check_can_search_audit(user) -> None:
+    if not audit_scope_paths(user):
+        raise NotInScope(
+            "只有在本级或上级组织担任职务的工作人员（含审计）可以检索审计记录；您本人的案例请在案例页面查看审计轨迹。"
+        )
+
+
+def _holds_at_city(user, roles=None) -> bool:
+    from .models import OrgKind
+
+    return any(a.org.kind == OrgKind.CITY and (roles is None or a.role in roles) for a in user_assignments(user))
+
+
+def audit_events_in_scope(user) -> QuerySet[AuditEvent]:
+    """Events ``user`` may find in the search, newest first.
+
+    A case's events follow the case (its organisation's path, as the case pages do). An event
+    with no case (人员导入, 解除锁定, 培养规则, 报表 …) is found by whoever's subtree holds the
+    organisation it was recorded at; one recorded at no organisation only by the city's
+    officials. Left out: the reads of the trail (the city's 查阅记录 page lists them), and the
+    events of the user's own case, which they read on its trail page as a trainee
+    (``visibility.events_for``), not as an official.
+    """
+    from .visibility import OFFICIAL_ROLES
+
+    paths = audit_scope_paths(user)
+    if not paths:
+        return AuditEvent.objects.none()
+    scope = _path_q("case__scope_path", paths) | (Q(case__isnull=True) & _path_q("org__path", paths))
+    if _holds_at_city(user, OFFICIAL_ROLES):
+        scope |= Q(case__isnull=True, org__isnull=True)
+    return (
+        AuditEvent.objects.filter(scope)
+        .exclude(action__in=TRAIL_ACCESS_ACTIONS)
+        .exclude(case__teacher__user=user)
+        .order_by("-at", "-id")
+    )
+
+
+def _local_midnight(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def filter_audit_events(
+    qs: QuerySet[AuditEvent], *, unit=None, school=None, actor="", action="", stage="", date_from=None, date_to=None
+) -> QuerySet[AuditEvent]:
+    """The search's filters. ``unit`` / ``school`` are organisations (from the user's choices);
+    ``stage`` matches an event that left or entered that stage; dates are local and inclusive."""
+    if unit is not None:
+        qs = qs.filter(Q(case__unit=unit) | Q(case__isnull=True, org__path__startswith=unit.path))
+    if school is not None:
+        qs = qs.filter(
+            Q(case__scope_path__startswith=school.path) | Q(case__isnull=True, org__path__startswith=school.path)
+        )
+    if actor and actor.strip():
+        qs = qs.filter(actor_name__contains=actor.strip())
+    if action:
+        qs = qs.filter(action=action)
+    if stage:
+        qs = qs.filter(Q(from_state=stage) | Q(to_state=stage))
+    if date_from:
+        qs = qs.filter(at__gte=_local_midnight(date_from))
+    if date_to:
+        qs = qs.filter(at__lt=_local_midnight(date_to + datetime.timedelta(days=1)))
+    return qs
+
+
+def audit_filter_orgs(user, kinds) -> QuerySet[Organisation]:
+    """Organisations of ``kinds`` inside the user's search scope, for the unit and school filters."""
+    return Organisation.objects.filter(_path_q("path", audit_scope_paths(user)), kind__in=kinds).order_by(
+        "path", "sort_order", "id"
+    )
+
+
+def visible_search_events(user, events) -> list[AuditEvent]:
+    """A page of search results as ``user`` may see them (``visibility.events_for``, per case).
+
+    The search already leaves out the user's own case, so for an official this keeps every
+    event as it is; it is here so that a rule added to visibility.py applies to the search too.
+    """
+    from .visibility import events_for
+
+    shown = []
+    for event in events:
+        if event.case_id is None:
+            shown.append(event)
+        else:
+            shown.extend(events_for(user, event.case, [event]))
+    return shown
+
+
+def can_read_trail_access(user) -> bool:
+    """The 查阅记录 page (who read which trail) is the city's: anyone holding a role there."""
+    return _holds_at_city(user)
+
+
+def trail_access_events(user) -> QuerySet[AuditEvent]:
+    """Every read of the trail (查阅, 导出, 检索), newest first, for the city."""
+    if not can_read_trail_access(user):
+        check_can_search_audit(user)  # no official role at all: 404, as for any page not theirs
+        raise NotPermitted("审计轨迹的查阅记录仅供市委教育工委的工作人员查看。")
+    return (
+        AuditEvent.objects.filter(action__in=TRAIL_ACCESS_ACTIONS)
+        .select_related("org", "case__teacher")
+        .order_by("-at", "-id")
+    )
+
+
+class TrailStep:
+    """One step of the trail stepper: the event and the case's stage right after it."""
+
+    def __init__(self, number: int, event: AuditEvent, state_after: str):
+        self.number = number
+        self.event = event
+        self.state_after = state_after
+
+    @property
+    def state_after_label(self) -> str:
+        from .models import CaseState
+
+        return CaseState(self.state_after).label if self.state_after in CaseState.values else self.state_after
+
+
+def trail_steps(events) -> list[TrailStep]:
+    """The events in order, each with the stage the case stood in after it.
+
+    An event that moved the case says so (``to_state``); one that did not (a record, a claim)
+    leaves the case where the previous event left it.
+    """
+    steps, state = [], ""
+    for number, event in enumerate(events, 1):
+        state = event.to_state or state
+        steps.append(TrailStep(number, event, state))
+    return steps

@@ -22,7 +22,7 @@ from workflows.flows import OPEN_TASK_STATUSES, training_nodes
 from workflows.models import KINDS_FOR_CASE, CaseState, MentorStatus, Role
 from workflows.models.cases import ONE_STEP_BACK
 from workflows.services import cases as case_services
-from workflows.services import training
+from workflows.services import trail, training
 from workflows.services.records import RECORDING_STATES
 
 from .common import done, error_page, guarded, post_only
@@ -153,13 +153,39 @@ def _as_of_context(request, case):
 def case_audit(request, case_id: int):
     """The auditor's replay: every event of the trainee's case, in order."""
     case = selectors.case_for_user(request.user, case_id)
+    events = selectors.case_events_for(request.user, case)
+    steps = selectors.trail_steps(events)
+    current = _step_number(request, steps)
+    view = visibility.case_view(request.user, case)
     context = {
         "case": case,
-        "events": selectors.case_events_for(request.user, case),
+        "events": events,
+        "steps": steps,
+        "step": steps[current - 1] if steps else None,
+        "step_number": current,
+        "previous_step": current - 1 if current > 1 else None,
+        "next_step": current + 1 if current < len(steps) else None,
         # The trainee may replay their own case too, with what docs/visibility.md lets them see.
-        "trainee_view": visibility.case_view(request.user, case).is_trainee,
+        "trainee_view": view.is_trainee,
+        "can_export": view.is_official,
     }
+    # Opening the trail is itself logged (services/trail.py); it never appears in the trail.
+    trail.trail_view_log(actor=request.user, case=case, step=current if "step" in request.GET else None)
     return TemplateResponse(request, "inbox/case_audit.html", context)
+
+
+def _step_number(request, steps) -> int:
+    """The stepper's position: ``?step=N`` (1-based), or the step of ``?event=ID``; clamped."""
+    if not steps:
+        return 0
+    wanted = request.GET.get("step", "")
+    event_id = request.GET.get("event", "")
+    if event_id.isdigit():
+        found = next((s.number for s in steps if s.event.pk == int(event_id)), None)
+        if found is not None:
+            return found
+    number = int(wanted) if wanted.isdigit() else 1
+    return min(max(number, 1), len(steps))
 
 
 @login_required

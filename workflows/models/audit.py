@@ -63,6 +63,17 @@ class AuditAction(models.TextChoices):
     ROLE_EDIT = "role_edit", _("修改任职")
     ROLE_END = "role_end", _("结束任职")
     LOCKOUT_RELEASE = "lockout_release", _("解除登录锁定")
+    # Reads of the trail, themselves audited (等保 2.0: access to sensitive records). See
+    # workflows/services/trail.py.
+    TRAIL_VIEW = "trail_view", _("查阅审计轨迹")
+    TRAIL_EXPORT = "trail_export", _("导出审计轨迹")
+    AUDIT_SEARCH = "audit_search", _("检索审计记录")
+
+
+# The reads of the trail: kept in the log, shown on the city's 查阅记录 page, and left out of a
+# case's own trail (its page, stepper, exports, ``audit_trail``) and of the search, so opening a
+# trail never makes it longer.
+TRAIL_ACCESS_ACTIONS = (AuditAction.TRAIL_VIEW, AuditAction.TRAIL_EXPORT, AuditAction.AUDIT_SEARCH)
 
 
 CHANGE_LABELS = {
@@ -134,6 +145,16 @@ CHANGE_LABELS = {
     "counts": _("导入数量"),
     "ip_address": _("登录地址"),
     "failures": _("失败次数"),
+    # The trail's reads (TRAIL_VIEW, TRAIL_EXPORT, AUDIT_SEARCH).
+    "format": _("导出格式"),
+    "step": _("查看步骤"),
+    "filters": _("检索条件"),
+    "school": _("学校"),
+    "actor": _("操作人"),
+    "action": _("操作"),
+    "stage": _("阶段"),
+    "date_from": _("起始日期"),
+    "date_to": _("截止日期"),
 }
 
 
@@ -180,13 +201,6 @@ class AuditEvent(models.Model):
     to_state = models.CharField(_("新阶段"), max_length=20, blank=True)
     reason = models.TextField(_("理由"), blank=True)
     changes = models.JSONField(_("变更内容"), default=dict, blank=True)
-    # The hash chain (workflows/chain.py): a gapless sequence, the previous event's hash and this
-    # event's hash over its canonical serialisation; ``evidence`` names the rows the event wrote
-    # ([{"table", "id", "sha256"}]) so that changing such a row breaks verification.
-    seq = models.PositiveBigIntegerField(_("序号"), unique=True)
-    prev_hash = models.CharField(_("前一事件摘要"), max_length=64)
-    hash = models.CharField(_("事件摘要"), max_length=64)
-    evidence = models.JSONField(_("证据摘要"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("审计事件")
@@ -233,34 +247,3 @@ class AuditEvent(models.Model):
         if self.role in EXTRA_ROLE_LABELS:
             return str(EXTRA_ROLE_LABELS[self.role])
         return Role(self.role).label if self.role in Role.values else self.role
-
-
-class AuditChainHead(models.Model):
-    """The chain's newest (seq, hash): one row, locked by every append (the writers' queue)."""
-
-    seq = models.PositiveBigIntegerField(_("序号"), default=0)
-    hash = models.CharField(_("事件摘要"), max_length=64)
-
-    class Meta:
-        verbose_name = _("审计链头")
-        verbose_name_plural = _("审计链头")
-
-
-class AuditCheckpoint(models.Model):
-    """A signed (seq, head hash, time), written by ``tick``: an anchor an insider cannot recompute.
-
-    The HMAC-SHA256 key is outside the database (env AUDIT_SIGNING_KEY or var/audit_key).
-    """
-
-    seq = models.PositiveBigIntegerField(_("序号"))
-    head_hash = models.CharField(_("链头摘要"), max_length=64)
-    at = models.DateTimeField(_("时间"))
-    signature = models.CharField(_("签名"), max_length=64)
-
-    class Meta:
-        verbose_name = _("审计检查点")
-        verbose_name_plural = _("审计检查点")
-        ordering = ["seq", "id"]
-
-    def __str__(self) -> str:
-        return f"A-{self.seq:06d}-{self.head_hash[:12]}"

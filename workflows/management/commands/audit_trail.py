@@ -1,12 +1,10 @@
 """python manage.py audit_trail CASE_ID --format json"""
 
-import json
-
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
 
 from workflows.models import Case
 from workflows.selectors import case_events
+from workflows.trail_export import trail_json_text
 
 
 class Command(BaseCommand):
@@ -20,28 +18,5 @@ class Command(BaseCommand):
         case = Case.objects.select_related("teacher").filter(pk=case_id).first()
         if case is None:
             raise CommandError(f"找不到编号为 {case_id} 的培养案例。")
-        events = [
-            {
-                "id": e.pk,
-                "at": timezone.localtime(e.at).isoformat(),
-                "actor": e.actor_name,
-                "actor_id": e.actor_id,
-                "role": e.role,
-                "org": e.org.name if e.org_id else None,
-                "action": e.action,
-                "from_state": e.from_state,
-                "to_state": e.to_state,
-                "reason": e.reason,
-                "changes": e.changes,
-                "task_id": e.task_id_ref,
-            }
-            for e in case_events(case)
-        ]
-        payload = {
-            "case_id": case.pk,
-            "teacher": case.teacher.name,
-            "kind": case.kind,
-            "state": case.state,
-            "events": events,
-        }
-        self.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2))
+        # The same payload the trail page's JSON export serves (workflows/trail_export.py).
+        self.stdout.write(trail_json_text(case, case_events(case)))
