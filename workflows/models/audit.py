@@ -201,6 +201,13 @@ class AuditEvent(models.Model):
     to_state = models.CharField(_("新阶段"), max_length=20, blank=True)
     reason = models.TextField(_("理由"), blank=True)
     changes = models.JSONField(_("变更内容"), default=dict, blank=True)
+    # The hash chain (workflows/chain.py): a gapless sequence, the previous event's hash and this
+    # event's hash over its canonical serialisation; ``evidence`` names the rows the event wrote
+    # ([{"table", "id", "sha256"}]) so that changing such a row breaks verification.
+    seq = models.PositiveBigIntegerField(_("序号"), unique=True)
+    prev_hash = models.CharField(_("前一事件摘要"), max_length=64)
+    hash = models.CharField(_("事件摘要"), max_length=64)
+    evidence = models.JSONField(_("证据摘要"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("审计事件")
@@ -247,3 +254,34 @@ class AuditEvent(models.Model):
         if self.role in EXTRA_ROLE_LABELS:
             return str(EXTRA_ROLE_LABELS[self.role])
         return Role(self.role).label if self.role in Role.values else self.role
+
+
+class AuditChainHead(models.Model):
+    """The chain's newest (seq, hash): one row, locked by every append (the writers' queue)."""
+
+    seq = models.PositiveBigIntegerField(_("序号"), default=0)
+    hash = models.CharField(_("事件摘要"), max_length=64)
+
+    class Meta:
+        verbose_name = _("审计链头")
+        verbose_name_plural = _("审计链头")
+
+
+class AuditCheckpoint(models.Model):
+    """A signed (seq, head hash, time), written by ``tick``: an anchor an insider cannot recompute.
+
+    The HMAC-SHA256 key is outside the database (env AUDIT_SIGNING_KEY or var/audit_key).
+    """
+
+    seq = models.PositiveBigIntegerField(_("序号"))
+    head_hash = models.CharField(_("链头摘要"), max_length=64)
+    at = models.DateTimeField(_("时间"))
+    signature = models.CharField(_("签名"), max_length=64)
+
+    class Meta:
+        verbose_name = _("审计检查点")
+        verbose_name_plural = _("审计检查点")
+        ordering = ["seq", "id"]
+
+    def __str__(self) -> str:
+        return f"A-{self.seq:06d}-{self.head_hash[:12]}"
