@@ -110,10 +110,24 @@ ensure_secret_key() {
     (umask 077 && "$ROOT/.venv/bin/python" -c 'import secrets; print(secrets.token_urlsafe(50))' >"$file")
 }
 
+# The key that signs the audit chain's checkpoints (workflows/chain.py) must not live in the
+# database: unless $AUDIT_SIGNING_KEY is set, generate one once into var/audit_key (git-ignored,
+# readable by this user only). Keep a copy of it apart from the database backups.
+ensure_audit_key() {
+    local file="${AUDIT_SIGNING_KEY_FILE:-$ROOT/var/audit_key}"
+    if [ -n "${AUDIT_SIGNING_KEY:-}" ] || [ -s "$file" ]; then
+        return 0
+    fi
+    log "Generating the audit signing key into $file (kept out of git and out of the database)"
+    mkdir -p "$(dirname "$file")"
+    (umask 077 && "$ROOT/.venv/bin/python" -c 'import secrets; print(secrets.token_urlsafe(48))' >"$file")
+}
+
 install_all() {
     ensure_pdf_deps
     ensure_venv
     ensure_secret_key
+    ensure_audit_key
     compile_messages
     log "Migrating the database"
     .venv/bin/python manage.py migrate --noinput

@@ -18,6 +18,7 @@ from types import SimpleNamespace
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import SystemCheckError
 from django.db import connection
 
 from tests.factories import make_world
@@ -31,6 +32,7 @@ from workflows.models import (
     Attachment,
     AuditAction,
     AuditChainHead,
+    AuditCheckpoint,
     AuditEvent,
     CaseState,
     MentorOpinion,
@@ -40,7 +42,7 @@ from workflows.models import (
 )
 from workflows.services import records, reports
 from workflows.services.attachments import as_upload, storage_root
-from workflows.services.audit import audit_log
+from workflows.services.audit import audit_log, checkpoint_write
 
 YEAR = 2026
 
@@ -295,3 +297,117 @@ def test_audit_log_outside_a_transaction_still_chains(scene):
     assert event.seq == head.seq + 1 and event.prev_hash == head.hash
     assert event.changes == {"k": [1, 2]}
     assert verify_command()[0] == 0
+
+
+# --- the system check -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("table", ["workflows_auditevent", "workflows_trainingrecord", "workflows_auditcheckpoint"])
+def test_the_system_check_fails_without_a_trigger(scene, table):
+    call_command("check", stdout=io.StringIO())  # all present: no error
+    with triggers_off(table):
+        with pytest.raises(SystemCheckError) as error:
+            call_command("check", stdout=io.StringIO(), stderr=io.StringIO())
+        assert "workflows.E001" in str(error.value) and table in str(error.value)
+    call_command("check", stdout=io.StringIO())
+
+
+# --- signed checkpoints -------------------------------------------------------------------
+
+KEY = "test-audit-signing-key"
+
+
+@pytest.fixture
+def key(monkeypatch):
+    monkeypatch.setenv("AUDIT_SIGNING_KEY", KEY)
+    return KEY
+
+
+def rehash_from(seq: int) -> None:
+    """What an insider who knows the algorithm does after editing: recompute every hash from
+    ``seq`` on and move the head, so the chain alone verifies again."""
+    prev = AuditEvent.objects.filter(seq=seq - 1).values_list("hash", flat=True).first() or chain.GENESIS
+    with triggers_off("workflows_auditevent") as cursor:
+        for row in AuditEvent.objects.filter(seq__gte=seq).order_by("seq").values_list(*chain.EVENT_COLUMNS):
+            values = dict(zip(chain.EVENT_COLUMNS, row, strict=True))
+            pk = values.pop("id")
+            values.pop("hash")
+            values["prev_hash"] = prev
+            prev = chain.event_hash(**values)
+            cursor.execute(
+                "UPDATE workflows_auditevent SET prev_hash = %s, hash = %s WHERE id = %s",
+                [values["prev_hash"], prev, pk],
+            )
+    AuditChainHead.objects.update(hash=prev)
+
+
+def test_tick_writes_one_checkpoint_when_the_head_moved(scene, key):
+    out = io.StringIO()
+    call_command("tick", stdout=out)
+    head = AuditChainHead.objects.get()
+    checkpoint = AuditCheckpoint.objects.get()
+    assert (checkpoint.seq, checkpoint.head_hash) == (head.seq, head.hash)
+    assert checkpoint.signature == chain.sign(KEY.encode(), head.seq, head.hash, checkpoint.at)
+    assert f"A-{head.seq:06d}-{head.hash[:12]}" in out.getvalue()
+    assert checkpoint_write() is None  # the head has not moved
+    audit_log(actor=None, action=AuditAction.POLICY, case=None)
+    assert checkpoint_write().seq == head.seq + 1
+    code, report = verify_command()
+    assert code == 0, report["problems"]
+    assert report["checkpoints"] == 2
+
+
+def test_no_key_no_checkpoint(scene, monkeypatch, tmp_path):
+    monkeypatch.delenv("AUDIT_SIGNING_KEY", raising=False)
+    monkeypatch.setenv("AUDIT_SIGNING_KEY_FILE", str(tmp_path / "absent"))
+    assert checkpoint_write() is None
+    (tmp_path / "audit_key").write_text("from-a-file\n")
+    monkeypatch.setenv("AUDIT_SIGNING_KEY_FILE", str(tmp_path / "audit_key"))
+    checkpoint = checkpoint_write()
+    assert checkpoint.signature == chain.sign(b"from-a-file", checkpoint.seq, checkpoint.head_hash, checkpoint.at)
+
+
+def test_an_insider_who_recomputes_every_hash_is_caught_by_the_checkpoint(scene, key):
+    event = AuditEvent.objects.filter(case=scene.case, action=AuditAction.COMPLETE).get()
+    checkpoint_write()
+    audit_log(actor=None, action=AuditAction.POLICY, case=None)  # more events after the checkpoint
+    tamper(AuditEvent, event.pk, "reason", "改写的备案理由")
+    rehash_from(event.seq)
+    # The chain alone now holds together ...
+    result = chain.verify()
+    assert [p.kind for p in result.problems] == ["checkpoint"]
+    # ... but the signed checkpoint still names the old head.
+    code, report = verify_command()
+    assert code == 1
+    (problem,) = report["problems"]
+    assert problem["kind"] == "checkpoint" and "链被改写" in problem["detail"]
+
+
+def test_a_forged_checkpoint_signature_is_caught(scene, key):
+    checkpoint = checkpoint_write()
+    with triggers_off("workflows_auditcheckpoint") as cursor:
+        cursor.execute("UPDATE workflows_auditcheckpoint SET signature = %s WHERE id = %s", ["f" * 64, checkpoint.pk])
+    code, report = verify_command()
+    assert code == 1
+    (problem,) = report["problems"]
+    assert problem["kind"] == "checkpoint" and "签名无效" in problem["detail"]
+
+
+def test_a_checkpoint_does_not_verify_under_another_key(scene, key, monkeypatch):
+    checkpoint_write()
+    monkeypatch.setenv("AUDIT_SIGNING_KEY", "another-key")
+    code, report = verify_command()
+    assert code == 1 and "签名无效" in report["problems"][0]["detail"]
+
+
+def test_a_truncated_tail_with_a_rewound_head_is_caught_by_the_checkpoint(scene, key):
+    checkpoint = checkpoint_write()
+    newest = list(AuditEvent.objects.order_by("-seq")[:3])
+    with triggers_off("workflows_auditevent") as cursor:
+        cursor.execute("DELETE FROM workflows_auditevent WHERE seq > %s", [newest[-1].seq - 1])
+    survivor = AuditEvent.objects.order_by("-seq").first()
+    AuditChainHead.objects.update(seq=survivor.seq, hash=survivor.hash)  # the head made to agree
+    code, report = verify_command()
+    assert code == 1
+    (problem,) = report["problems"]
+    assert problem["kind"] == "checkpoint" and "截断" in problem["detail"] and problem["seq"] == checkpoint.seq

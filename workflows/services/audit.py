@@ -7,7 +7,7 @@ from django.utils import timezone
 from viewflow.workflow.status import STATUS
 
 from .. import chain
-from ..models import AuditChainHead, AuditEvent, Case, Organisation
+from ..models import AuditChainHead, AuditCheckpoint, AuditEvent, Case, Organisation
 
 
 def actor_display_name(user) -> str:
@@ -98,3 +98,25 @@ def set_owner(task, owner, *, case, by, action: str, role: str, org, reason: str
         reason=reason,
         changes={"owner": [before, owner.get_username() if owner else None], **(note or {})},
     )
+
+
+def checkpoint_write(now=None) -> AuditCheckpoint | None:
+    """A signed checkpoint of the chain head (``tick``), when the head moved since the last one.
+
+    Returns None when nothing moved, or when no signing key is configured (env
+    AUDIT_SIGNING_KEY or var/audit_key; scripts/setup_and_run.sh generates the file).
+    """
+    key = chain.signing_key()
+    if key is None:
+        return None
+    with transaction.atomic():
+        head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
+        if head is None or not head.seq:
+            return None
+        last = AuditCheckpoint.objects.order_by("-seq").values_list("seq", flat=True).first()
+        if last is not None and last >= head.seq:
+            return None
+        at = now or timezone.now()
+        return AuditCheckpoint.objects.create(
+            seq=head.seq, head_hash=head.hash, at=at, signature=chain.sign(key, head.seq, head.hash, at)
+        )

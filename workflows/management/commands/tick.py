@@ -5,6 +5,7 @@ import time
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
+from workflows.services.audit import checkpoint_write
 from workflows.services.reminders import tick
 from workflows.services.reports import annex2_rounds_sync, plan_rounds_sync
 
@@ -26,12 +27,16 @@ class Command(BaseCommand):
             rounds = annex2_rounds_sync()
             # And 附件1 breakdown rounds of units whose 审核人 was named after the import.
             plan_rounds = plan_rounds_sync()
+            # A signed checkpoint of the audit chain's head, when it moved (workflows/chain.py).
+            checkpoint = checkpoint_write()
             stamp = timezone.localtime().strftime("%Y-%m-%d %H:%M:%S")
             self.stdout.write(f"[{stamp}] {report.summary()}")
             if rounds:
                 self.stdout.write(f"[{stamp}] 开启年度附件2报送 {rounds} 个单位。")
             if plan_rounds:
                 self.stdout.write(f"[{stamp}] 开启三年计划年度分解 {plan_rounds} 个单位。")
+            if checkpoint is not None:
+                self.stdout.write(f"[{stamp}] 审计链检查点：{checkpoint}。")
             if not loop:
                 return
             time.sleep(max(1, interval))
