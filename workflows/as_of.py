@@ -41,7 +41,10 @@ from .models import (
     CaseTask,
     MentorOpinion,
     MentorStatus,
+    Organisation,
     ProgrammePolicy,
+    RecordKind,
+    SemesterWork,
     TrainingRecord,
     WorkItem,
     WorkStatus,
@@ -238,28 +241,49 @@ def _local_date(moment: datetime.datetime) -> datetime.date:
 def _min_months_at(kind: str, at: datetime.datetime) -> int:
     """The city's minimum period for ``kind`` as it was set at ``at`` (from the 修改培养规则 events)."""
     key = f"min_months_{kind}"
-    events = AuditEvent.objects.filter(case__isnull=True, action=AuditAction.POLICY, changes__has_key=key)
-    before = events.filter(at__lte=at).order_by("-at", "-id").values_list("changes", flat=True).first()
-    if before is not None:
-        return int(before[key][1])
-    after = events.filter(at__gt=at).order_by("at", "id").values_list("changes", flat=True).first()
-    if after is not None:
-        return int(after[key][0])
+    changes = AuditEvent.objects.filter(case__isnull=True, action=AuditAction.POLICY, changes__has_key=key)
+    settings = list(changes.order_by("at", "id").values_list("at", "changes"))
+    before = [c for when, c in settings if when <= at]
+    if before:
+        return int(before[-1][key][1])
+    if settings:
+        return int(settings[0][1][key][0])
     return ProgrammePolicy.current().min_months(kind)
+
+
+def case_trail(case: Case) -> list[AuditEvent]:
+    """The case's events in order, each with its organisation (the few distinct ones fetched once)."""
+    events = list(AuditEvent.objects.filter(case=case).order_by("at", "id"))
+    orgs = Organisation.objects.in_bulk({e.org_id for e in events if e.org_id})
+    for event in events:
+        if event.org_id:
+            event.org = orgs.get(event.org_id)
+    return events
 
 
 def case_as_of(case: Case, at: datetime.datetime, *, events: list[AuditEvent] | None = None) -> CaseView:
     """Rebuild ``case`` as it stood at ``at`` (aware datetime) from its trail."""
     if events is None:
-        events = list(AuditEvent.objects.filter(case=case).select_related("org").order_by("at", "id"))
+        events = case_trail(case)
     before = [e for e in events if e.at <= at]
     view = CaseView(case=case, at=at, events=before)
-    tasks = {
-        t.pk: t
-        for t in CaseTask.objects.filter(case=case, flow_task_type="HUMAN")
+    # Every task's links (light), and full rows only for the tasks open at ``at``.
+    links = {
+        pk: (work_id, data, created, finished)
+        for pk, work_id, data, created, finished in CaseTask.objects.filter(
+            case=case, flow_task_type="HUMAN"
+        ).values_list("pk", "work_id", "data", "created", "finished")
+    }
+    open_ids = [
+        pk for pk, (_w, _d, created, finished) in links.items() if created <= at and not (finished and finished <= at)
+    ]
+    open_rows = (
+        CaseTask.objects.filter(pk__in=open_ids)
         .select_related("org", "owner", "duty", "work")
         .order_by("created", "id")
-    }
+        if open_ids
+        else []
+    )
 
     # --- the stage and the training clock --------------------------------------------------
     paused_at = None
@@ -288,8 +312,8 @@ def case_as_of(case: Case, at: datetime.datetime, *, events: list[AuditEvent] | 
         return found
 
     def task_mentor(event) -> MentorAt | None:
-        task = tasks.get(event.task_id_ref)
-        mentor_id = (task.data or {}).get("mentor_id") if task is not None else None
+        link = links.get(event.task_id_ref)
+        mentor_id = (link[1] or {}).get("mentor_id") if link is not None else None
         if mentor_id in mentors:
             return mentors[mentor_id]
         pending = named([event.changes.get("mentor")], MentorStatus.PENDING)
@@ -323,9 +347,8 @@ def case_as_of(case: Case, at: datetime.datetime, *, events: list[AuditEvent] | 
         if event.action in OWNER_ACTIONS and event.task_id_ref and "owner" in (event.changes or {}):
             owner_changes.setdefault(event.task_id_ref, []).append(event)
     holders: dict[int, str | None] = {}
-    for task in tasks.values():
-        if task.created > at or (task.finished is not None and task.finished <= at):
-            continue
+    tasks = {t.pk: t for t in open_rows}
+    for task in open_rows:
         changes = owner_changes.get(task.pk, [])
         done = [e for e in changes if e.at <= at]
         if done:
@@ -365,38 +388,28 @@ def case_as_of(case: Case, at: datetime.datetime, *, events: list[AuditEvent] | 
         elif event.action == AuditAction.RECORD_CORRECT and isinstance(record, list):
             written.append(int(record[1]))
             replaced[int(record[0])] = int(record[1])
-    versions = {
-        r.pk: r for r in TrainingRecord.objects.filter(case=case, pk__in=written).select_related("mentor__teacher")
-    }
-    for pk in written:
-        row = versions.get(pk)
-        if row is None:
-            continue
-        shown = RecordAt(
-            row.pk,
-            row.date,
-            row.kind,
-            row.get_kind_display(),
-            row.content,
-            row.mentor.teacher.name,
-            row.version,
-            row.signed_at,
-            replaced.get(row.pk),
-        )
+    versions = TrainingRecord.objects.filter(case=case, pk__in=written).values_list(
+        "pk", "date", "kind", "content", "mentor__teacher__name", "version", "signed_at"
+    )
+    kinds = dict(RecordKind.choices)
+    for pk, date, kind, content, mentor_name, version, signed_at in versions:
+        shown = RecordAt(pk, date, kind, str(kinds.get(kind, kind)), content, mentor_name, version, signed_at)
+        shown.superseded_by = replaced.get(pk)
         (view.superseded if shown.superseded_by else view.records).append(shown)
     view.records.sort(key=lambda r: (r.date, r.id))
 
     # --- semester works ---------------------------------------------------------------------------
     works: dict[int, WorkAt] = {}
-    for task in tasks.values():
-        if task.work_id and task.created <= at and task.work_id not in works:
-            works[task.work_id] = WorkAt(task.work_id, task.work.semester_start, task.work.item)
+    issued = {w for w, _d, created, _f in links.values() if w and created <= at}
+    if issued:
+        for pk, start, item in SemesterWork.objects.filter(pk__in=issued).values_list("pk", "semester_start", "item"):
+            works[pk] = WorkAt(pk, start, item)
     for event in before:
         status = WORK_STATUS_AFTER.get(event.action)
-        task = tasks.get(event.task_id_ref)
-        if status is None or task is None or task.work_id not in works:
+        link = links.get(event.task_id_ref)
+        if status is None or link is None or link[0] not in works:
             continue
-        work = works[task.work_id]
+        work = works[link[0]]
         work.status = status
         if status == WorkStatus.SUBMITTED:
             work.title = (event.changes or {}).get("title", work.title)
@@ -440,7 +453,7 @@ def case_as_of(case: Case, at: datetime.datetime, *, events: list[AuditEvent] | 
 
 def case_diff(case: Case, d1: datetime.datetime, d2: datetime.datetime) -> dict:
     """What changed between ``d1`` and ``d2`` (d1 < d2), with the events in between."""
-    events = list(AuditEvent.objects.filter(case=case).select_related("org").order_by("at", "id"))
+    events = case_trail(case)
     a, b = case_as_of(case, d1, events=events), case_as_of(case, d2, events=events)
     mentors_a = {m.id: m for m in a.mentors}
     a_tasks = {t.id: t for t in a.open_tasks}
