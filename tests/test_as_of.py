@@ -438,3 +438,52 @@ def test_compare_must_be_later(s, client):
     response = client.get(_as_of_url(s.case, "2026-08-06", "2026-03-01"))
     assert response.status_code == 400
     assert "须晚于起始时间" in response.content.decode()
+
+
+def test_decline_claims_and_a_pause_are_replayed(s):
+    """A 谢绝 (the other mentor released), a queued step claimed and put back, and 暂停/恢复 (the
+    paused days the gate leaves out): each moment saved, then rebuilt."""
+    from workflows.services import tasks as task_services
+
+    w, clock, saved = s.w, Clock(moment(3, 2)), {}
+    patches = clock.patches()
+    with patches[0], patches[1], patches[2]:
+
+        def save(name, month, day, hour):
+            clock.now = moment(month, day, hour)
+            saved[name] = (clock.now, live_facts(case, w.auditor))
+
+        trainee = make_teacher("钱骨干", w.branch, is_backbone=True, user=True)
+        case = svc.case_register(actor=w.officer, teacher_id=trainee.pk, kind="1")
+        svc.case_pair(actor=w.officer, task_id=one_open(case).pk, mentor_ids=[w.member_mentor.pk, w.member_mentor2.pk])
+        clock.now = moment(3, 3)
+        decline = CaseTask.objects.get(case=case, owner=w.member_mentor2.user, status__in=OPEN_TASK_STATUSES)
+        svc.mentor_decline(actor=w.member_mentor2.user, task_id=decline.pk, reason="本学期外出支教")
+        save("declined", 3, 3, 12)
+        clock.now = moment(3, 3, 13)
+        task_services.task_claim(actor=w.officer, task_id=one_open(case).pk)
+        save("claimed", 3, 3, 14)
+        clock.now = moment(3, 3, 15)
+        task_services.task_unclaim(actor=w.officer, task_id=one_open(case).pk)
+        save("put_back", 3, 3, 16)
+        clock.now = moment(3, 4)
+        svc.case_pair(actor=w.officer, task_id=one_open(case).pk, mentor_ids=[w.member_mentor.pk])
+        clock.now = moment(3, 5)
+        svc.mentor_accept(actor=w.member_mentor.user, task_id=one_open(case).pk)
+        clock.now = moment(3, 10)
+        svc.case_pause(actor=w.officer, case_id=case.pk, reason="病假")
+        save("paused", 3, 15, 10)
+        clock.now = moment(3, 15, 11)
+        svc.case_resume(actor=w.officer, case_id=case.pk)
+        save("resumed", 3, 20, 12)
+
+    assert saved["declined"][1]["mentors"] == [
+        {"name": "张正式", "status": "left"},
+        {"name": "陈正式", "status": "declined"},
+    ]
+    assert [t["owner"] for t in saved["claimed"][1]["open_tasks"]] == ["school_officer"]
+    assert [t["owner"] for t in saved["put_back"][1]["open_tasks"]] == [None]
+    assert saved["paused"][1]["paused_from"] == "training"
+    assert "暂停 5 天不计" in saved["resumed"][1]["gate"][0]  # paused 10 March, resumed 15 March
+    for name, (at, facts) in saved.items():
+        assert comparable(as_of.case_as_of(case, at).facts()) == comparable(facts), name
