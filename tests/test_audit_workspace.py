@@ -26,7 +26,7 @@ from tests.flow_client import client_for
 from tests.helpers import alert_text, drive, new_case, scene_once, snapshot
 from workflows.models import AuditAction, AuditEvent, CaseState, Role
 from workflows.models.audit import TRAIL_ACCESS_ACTIONS
-from workflows.selectors import audit_events_in_scope, case_events
+from workflows.selectors import audit_events_in_scope, case_events, trail_steps
 from workflows.services import cases as svc
 from workflows.services.audit import audit_log
 
@@ -331,6 +331,13 @@ def test_the_stepper_shows_the_state_after_each_event(scene):
     assert _field(_step_page(scene, "x"), "step-action") == "登记造册"
 
 
+def test_an_event_that_records_no_stage_keeps_the_previous_one():
+    events = [AuditEvent(to_state="training"), AuditEvent(to_state=""), AuditEvent(to_state="paused")]
+    assert [s.state_after for s in trail_steps(events)] == ["training", "training", "paused"]
+    assert [s.number for s in trail_steps(events)] == [1, 2, 3]
+    assert trail_steps(events)[1].state_after_label == "培养中"
+
+
 def test_a_search_row_opens_the_stepper_at_its_event(scene):
     pause = AuditEvent.objects.get(case=scene.a, action=AuditAction.PAUSE)
     response = client_for(scene.w.auditor).get(f"/inbox/cases/{scene.a.pk}/audit/", {"event": pause.pk})
@@ -413,7 +420,7 @@ READS = {
     "search": (
         lambda s: "/inbox/audit/?actor=支部&action=approve",
         AuditAction.AUDIT_SEARCH,
-        {"filters": {"actor": "支部", "action": "approve"}},
+        {"filters": {"actor": "支部", "action": "审核通过"}},
     ),
 }
 
@@ -440,7 +447,7 @@ def test_the_city_sees_who_read_what(scene):
     auditor = client_for(scene.w.auditor)
     auditor.get(f"/inbox/cases/{scene.a.pk}/audit/")
     auditor.get(f"/inbox/cases/{scene.a.pk}/audit/xlsx/")
-    auditor.get("/inbox/audit/", {"actor": "支部"})
+    auditor.get("/inbox/audit/", {"actor": "支部", "action": "pause"})
     for user in (scene.w.city_admin, scene.city_auditor):
         total = AuditEvent.objects.count()
         response = client_for(user).get("/inbox/audit/access/")
@@ -452,6 +459,8 @@ def test_the_city_sees_who_read_what(scene):
         body = response.content.decode()
         assert "赫山审计" in body and TRAINEE_A in body and "xlsx" in body and "支部" in body
         assert "导出审计轨迹" in body and "查阅审计轨迹" in body and "检索审计记录" in body
+        # The search's conditions read as words, not codes.
+        assert "操作人 支部，操作 暂停" in body and "pause" not in body
 
 
 @pytest.mark.parametrize(

@@ -143,16 +143,43 @@ class AuditSearchView(_GuardedList):
 
     def get(self, request, *args, **kwargs):
         response = super().get(request, *args, **kwargs)
-        filters = {name: request.GET.get(name, "")[:100] for name in FILTER_NAMES}
-        trail.audit_search_log(actor=request.user, filters=filters)
+        trail.audit_search_log(actor=request.user, filters=self._filters_as_read())
         return response
+
+    def _filters_as_read(self) -> dict:
+        """The search's conditions as the city will read them on 查阅记录: names, not ids."""
+        form = self.filterset.form
+        if not form.is_valid():  # an invalid choice: what was sent, cut short
+            return {name: self.request.GET.get(name, "")[:100] for name in FILTER_NAMES}
+        shown = {}
+        for name in FILTER_NAMES:
+            value = form.cleaned_data.get(name)
+            if value in (None, ""):
+                continue
+            if name in ("action", "stage"):
+                value = dict(form.fields[name].choices).get(value, value)
+            shown[name] = str(value)
+        return shown
 
 
 class TrailAccessView(_GuardedList):
     """查阅记录: who opened, exported or searched the trail, for the city."""
 
     list_title = _("审计轨迹查阅记录")
-    columns = ("at_label", "actor_label", "role_org", "action_label", "trainee", "changes_label")
+    columns = ("at_label", "actor_label", "role_org", "action_label", "case_read", "what")
+
+    def case_read(self, event):
+        if event.case_id is None:
+            return "—"
+        url = reverse("inbox:case_audit", args=[event.case_id])
+        return format_html('<a href="{}">{}</a>', url, event.case.teacher.name)
+
+    case_read.short_description = _("培养案例")
+
+    def what(self, event):
+        return event.changes_text or "—"
+
+    what.short_description = _("查阅内容")
 
     def check(self, user) -> None:
         selectors.trail_access_events(user)

@@ -71,6 +71,7 @@ def trail_export_log(*, actor, case: Case, fmt: str):
 def audit_search_log(*, actor, filters: dict):
     """检索审计记录: ``actor`` searched the trail with ``filters`` (the non-empty ones, as text)."""
     role, org = _searcher(actor)
+    given = {key: str(value) for key, value in filters.items() if value not in (None, "")}
     with transaction.atomic():
         return audit_log(
             actor=actor,
@@ -78,5 +79,5 @@ def audit_search_log(*, actor, filters: dict):
             case=None,
             role=role,
             org=org,
-            changes={"filters": {k: str(v) for k, v in filters.items() if v not in (None, "")}},
+            changes={"filters": given} if given else {},
         )
