@@ -18,6 +18,7 @@ from .views import people as people_views
 from .views import plans as plans_views
 from .views import roster as roster_views
 from .views import security as security_views
+from .views import verify as verify_views
 
 
 class InboxApp(Application):
@@ -89,6 +90,7 @@ class InboxApp(Application):
         path("people/import/", people_views.people_import_page, name="people_import"),
         path("people/import/template.xlsx", people_views.people_template_download, name="people_template"),
         path("security/lockouts/release/", security_views.lockout_release, name="lockout_release"),
+        path("verify/", verify_views.verify_page, name="verify"),
     ]
 
     @property

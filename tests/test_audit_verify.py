@@ -12,6 +12,7 @@ it; ``triggers_off`` also restores it explicitly.
 import datetime
 import io
 import json
+import re
 from contextlib import contextmanager
 from pathlib import Path
 from types import SimpleNamespace
@@ -20,11 +21,14 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 from django.db import connection
+from django.test import Client
+from django.urls import reverse
+from pypdf import PdfReader
 
 from tests.factories import make_world
 from tests.helpers import module_media, new_case, scene_once
 from tests.training import PDF
-from workflows import chain
+from workflows import chain, documents, figures, roster
 from workflows.flows import AnnualReportFlow
 from workflows.models import (
     Annex2Row,
@@ -45,6 +49,7 @@ from workflows.services.attachments import as_upload, storage_root
 from workflows.services.audit import audit_log, checkpoint_write
 
 YEAR = 2026
+TODAY = datetime.date(2026, 11, 16)
 
 
 def _open_task(process, node):
@@ -411,3 +416,87 @@ def test_a_truncated_tail_with_a_rewound_head_is_caught_by_the_checkpoint(scene,
     assert code == 1
     (problem,) = report["problems"]
     assert problem["kind"] == "checkpoint" and "截断" in problem["detail"] and problem["seq"] == checkpoint.seq
+
+
+# --- 核验码: on every official PDF, and the 核验 page ------------------------------------
+
+
+def pdf_text(content: bytes) -> str:
+    return re.sub(r"\s", "", "".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages))
+
+
+def test_every_official_pdf_carries_the_code_of_the_head(scene):
+    s = scene
+    code = chain.current_code()
+    head = AuditChainHead.objects.get()
+    assert code == f"A-{head.seq:06d}-{head.hash[:12]}"
+    cases = [s.case, s.training_case]
+    documents_ = {
+        "ledger": documents.ledger_pdf(s.training_case)[2],
+        "annex2": documents.annex2_pdf(unit=s.w.county, year=YEAR, rows=[s.case.annex2_row])[2],
+        "annex2_city": documents.annex2_city_pdf(year=YEAR, units=[(s.w.county, [s.case.annex2_row])])[2],
+        "bulletin": figures.bulletin_pdf(s.w.reviewer, year=YEAR, half=2)[2],
+        "roster": roster.roster_pdf(org=s.w.county, groups=roster.roster_groups(cases), dated=TODAY)[2],
+    }
+    for name, content in documents_.items():
+        text = pdf_text(content)
+        assert f"核验码{code}" in text, name
+        assert chain.holds(re.search(r"A-\d{6}-[0-9a-f]{12}", text).group(0))[0], name
+
+
+def test_a_later_event_does_not_invalidate_an_earlier_code(scene):
+    code = chain.current_code()
+    audit_log(actor=None, action=AuditAction.POLICY, case=None)
+    assert chain.current_code() != code
+    assert chain.holds(code)[0]
+
+
+@pytest.mark.parametrize("who", ["outsider", "auditor", "member_mentor", "other_reviewer"])
+def test_the_verify_page_accepts_a_fresh_code_for_any_signed_in_user(scene, who):
+    w = scene.w
+    user = getattr(w, who)
+    user = getattr(user, "user", user)  # a mentor is a Teacher with an account
+    client = Client()
+    client.force_login(user)
+    code = chain.current_code()
+    page = client.get(reverse("inbox:verify"), {"code": code})
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "核验通过" in text and code in text
+
+
+def test_the_verify_page_rejects_a_forged_code(scene):
+    client = Client()
+    client.force_login(scene.w.outsider)
+    head = AuditChainHead.objects.get()
+    forged = f"A-{head.seq:06d}-{'0' * 12 if not head.hash.startswith('0' * 12) else '1' * 12}"
+    page = client.get(reverse("inbox:verify"), {"code": forged})
+    assert page.status_code == 200
+    assert "未通过" in page.content.decode() and "伪造" in page.content.decode()
+    beyond = f"A-{head.seq + 5:06d}-{head.hash[:12]}"
+    page = client.get(reverse("inbox:verify"), {"code": beyond})
+    assert "未通过" in page.content.decode() and "没有序号" in page.content.decode()
+
+
+def test_the_verify_page_says_when_the_chain_below_the_code_was_rewritten(scene):
+    client = Client()
+    client.force_login(scene.w.outsider)
+    code = chain.current_code()
+    event = AuditEvent.objects.order_by("seq")[2]
+    tamper(AuditEvent, event.pk, "reason", "改过")
+    page = client.get(reverse("inbox:verify"), {"code": code})
+    assert "未通过" in page.content.decode() and "核验通过" not in page.content.decode()
+
+
+def test_the_verify_page_keeps_a_malformed_code_and_says_what_is_wrong(scene):
+    client = Client()
+    client.force_login(scene.w.outsider)
+    page = client.get(reverse("inbox:verify"), {"code": "A-12-xyz"})
+    assert page.status_code == 400
+    text = page.content.decode()
+    assert "核验码格式不正确" in text and 'value="A-12-xyz"' in text
+
+
+def test_the_verify_page_needs_a_login(scene):
+    page = Client().get(reverse("inbox:verify"), {"code": chain.current_code()})
+    assert page.status_code == 302 and "login" in page["Location"]

@@ -287,7 +287,7 @@ def annex2_row(w, unit, branch, name, kind, year=2026, note="") -> Annex2Row:
     )
 
 
-def test_annex2_pdf_lists_type1_first_numbered_with_unit_date_and_notes():
+def test_annex2_pdf_lists_type1_first_numbered_with_unit_date_and_notes(db):  # db: the footer reads the 核验码
     unit = types.SimpleNamespace(name="赫山区教育局")
     # A stored snapshot: plain objects, 类别 2 given first.
     rows = [
@@ -306,7 +306,7 @@ def test_annex2_pdf_lists_type1_first_numbered_with_unit_date_and_notes():
         assert "".join(note.split()) in text
 
 
-def test_a_long_annex2_repeats_its_header_on_every_page():
+def test_a_long_annex2_repeats_its_header_on_every_page(db):
     """150 rows here (bench/documents.py times 500)."""
     unit = types.SimpleNamespace(name="赫山区教育局")
     rows = [

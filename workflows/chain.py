@@ -491,21 +491,29 @@ def _verify_checkpoints(watched, seen_at_seq, from_seq, last_seq, up_to, problem
 
 
 def holds(code: str) -> tuple[bool, str]:
-    """Does the chain still hold the head a 核验码 names? (The 核验 page.)"""
+    """Does the chain still hold the head a 核验码 names? (The 核验 page.) Its seq exists, its
+    hash starts with the code's, and the chain up to it verifies."""
+    from django.utils.translation import gettext as _
+
     from .models import AuditEvent
 
     parsed = parse_code(code)
     if parsed is None:
-        return False, "核验码格式不正确，应为 A-序号-12位摘要，例如 A-000123-1f3a9c0b2d4e。"
+        return False, _("核验码格式不正确，应为 A-序号-12位摘要，例如 A-000123-1f3a9c0b2d4e。")
     seq, short = parsed
-    if seq == 0:
-        return False, "该核验码不对应任何审计事件。"
-    stored = AuditEvent.objects.filter(seq=seq).values_list("hash", flat=True).first()
+    stored = AuditEvent.objects.filter(seq=seq).values_list("hash", flat=True).first() if seq else None
     if stored is None:
-        return False, f"审计链中没有序号 {seq} 的事件：该核验码不是本系统出具的，或审计记录已被删除。"
+        return False, _("未通过：审计链中没有序号 %(seq)d 的事件，该核验码不是本系统出具的，或审计记录已被删除。") % {
+            "seq": seq
+        }
     if not stored.startswith(short):
-        return False, f"序号 {seq} 的事件摘要与核验码不符：该核验码是伪造的，或审计记录已被改写。"
+        return False, _("未通过：序号 %(seq)d 的事件摘要与核验码不符，该核验码是伪造的，或审计记录已被改写。") % {
+            "seq": seq
+        }
     check = verify(up_to=seq, check_files=False)
     if not check.ok:
-        return False, f"序号 {seq} 之前的审计记录未通过核验（{len(check.problems)} 处不符），请联系市级管理员。"
-    return True, f"核验通过：审计链仍包含该链头（序号 {seq}），此前的记录未被改动。"
+        return False, _("未通过：序号 %(seq)d 及之前的审计记录有 %(n)d 处与摘要不符，请联系市级管理员核查。") % {
+            "seq": seq,
+            "n": len(check.problems),
+        }
+    return True, _("核验通过：审计链仍包含该链头（序号 %(seq)d），此前的记录未被改动。") % {"seq": seq}
