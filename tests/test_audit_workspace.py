@@ -495,3 +495,25 @@ def test_the_menu_offers_the_search_to_officials_only(scene):
         body = client_for(user).get("/inbox/").content.decode()
         assert ('href="/inbox/audit/"' in body) == search, user
         assert ('href="/inbox/audit/access/"' in body) == access, user
+
+
+def test_the_ledger_still_agrees_with_the_trail_after_it_was_read(scene):
+    from workflows.documents import ledger_context
+
+    client_for(scene.w.auditor).get(f"/inbox/cases/{scene.a.pk}/audit/")
+    assert AuditEvent.objects.filter(case=scene.a).order_by("-id").first().action == AuditAction.TRAIL_VIEW
+    assert ledger_context(scene.a)["last_event_id"] == list(case_events(scene.a))[-1].pk
+
+
+def test_an_official_who_is_also_a_trainee_does_not_search_their_own_case(scene):
+    from workflows.models import RoleAssignment
+
+    RoleAssignment.objects.create(user=scene.trainee, org=scene.w.county, role=Role.AUDITOR)
+    found = set(_found(_search(scene.trainee)))
+    assert AuditEvent.objects.filter(case=scene.b).exists()
+    assert set(AuditEvent.objects.filter(case=scene.b).values_list("pk", flat=True)) <= found
+    assert not AuditEvent.objects.filter(pk__in=found, case=scene.a).exists()
+    # On the case's own trail they remain its trainee: no exports, the trainee's view of the events.
+    assert client_for(scene.trainee).get(f"/inbox/cases/{scene.a.pk}/audit/pdf/").status_code == 403
+    body = client_for(scene.trainee).get(f"/inbox/cases/{scene.a.pk}/audit/").content.decode()
+    assert 'id="trainee-note"' in body

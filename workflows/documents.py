@@ -13,7 +13,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
-from .models import Annex2Row, AuditEvent, Case, CaseMentor, MentorStatus, Organisation
+from .models import Annex2Row, Case, CaseMentor, MentorStatus, Organisation
 from .pdf import render_pdf
 from .periods import semester_label
 from .spreadsheet import csv_bytes, xlsx_bytes
@@ -196,7 +196,7 @@ def _consistent_read():
 
 def ledger_context(case: Case) -> dict:
     """Everything 附件3 shows, read in one transaction together with the newest audit event."""
-    from .selectors import current_opinions, current_records
+    from .selectors import case_events, current_opinions, current_records
 
     with _consistent_read():
         case = Case.objects.select_related("teacher", "unit").get(pk=case.pk)
@@ -207,7 +207,8 @@ def ledger_context(case: Case) -> dict:
         ]
         records = current_records(case)
         opinions = current_opinions(case)
-        last_event = AuditEvent.objects.filter(case=case).order_by("-id").first()
+        # The newest event of the case's trail; a read of the trail (TRAIL_ACCESS_ACTIONS) is not one.
+        last_event = case_events(case).order_by("-id").first()
     names = [m.teacher.name + ("（已离任）" if m.status == MentorStatus.LEFT else "") for m in mentors]
     positions = [m.teacher.position for m in mentors]
     return {
