@@ -487,3 +487,16 @@ def test_decline_claims_and_a_pause_are_replayed(s):
     assert "暂停 5 天不计" in saved["resumed"][1]["gate"][0]  # paused 10 March, resumed 15 March
     for name, (at, facts) in saved.items():
         assert comparable(as_of.case_as_of(case, at).facts()) == comparable(facts), name
+
+
+def test_the_current_mentor_opens_it_with_the_mentors_visibility(s, client):
+    client.force_login(s.new_mentor.user)
+    before = snapshot()
+    html = client.get(_as_of_url(s.case, "2026-03-05")).content.decode()
+    assert "以下为 2026-03-05 23:59:59 时的状态" in html
+    assert "正式党员" not in html  # a 类别2 mentor is not shown the trainee's 政治面貌
+    assert "school_officer" not in html  # nor anyone's username
+    assert snapshot() == before
+    client.force_login(s.w.auditor)
+    html = client.get(_as_of_url(s.case, "2026-03-05")).content.decode()
+    assert "正式党员" in html and "school_officer" in html  # an official sees both
