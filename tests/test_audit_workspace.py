@@ -517,3 +517,15 @@ def test_an_official_who_is_also_a_trainee_does_not_search_their_own_case(scene)
     assert client_for(scene.trainee).get(f"/inbox/cases/{scene.a.pk}/audit/pdf/").status_code == 403
     body = client_for(scene.trainee).get(f"/inbox/cases/{scene.a.pk}/audit/").content.decode()
     assert 'id="trainee-note"' in body
+
+
+def test_no_one_but_an_official_is_shown_who_read_the_trail(scene):
+    from workflows.visibility import events_for
+
+    client_for(scene.w.auditor).get(f"/inbox/cases/{scene.a.pk}/audit/")
+    client_for(scene.w.auditor).get(f"/inbox/cases/{scene.a.pk}/audit/json/")
+    everything = AuditEvent.objects.filter(case=scene.a).order_by("at", "id")
+    assert everything.filter(action__in=TRAIL_ACCESS_ACTIONS).count() == 2
+    for user in (scene.mentor, scene.trainee):
+        shown = events_for(user, scene.a, everything)
+        assert shown and not {e.action for e in shown} & set(TRAIL_ACCESS_ACTIONS)

@@ -28,6 +28,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from .models import AuditAction, AuditEvent, Case, CaseKind, CaseMentor, MentorStatus, Teacher
+from .models.audit import TRAIL_ACCESS_ACTIONS
 from .models.people import Role
 
 # Who is a case's "official": anyone holding one of these roles at the case's organisation or
@@ -262,6 +263,8 @@ def events_for(user, case: Case, events: Iterable[AuditEvent]) -> list[AuditEven
         return []
     kept = []
     for event in events:
+        if event.action in TRAIL_ACCESS_ACTIONS:
+            continue  # who read the trail is the officials' (and the city's 查阅记录) to know
         if view.is_trainee and not _trainee_sees(event, view):
             continue
         if not view.party_status and _reveals_party_status(event):
