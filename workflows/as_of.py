@@ -49,6 +49,7 @@ from .models import (
     WorkItem,
     WorkStatus,
 )
+from .models.audit import TRAIL_ACCESS_ACTIONS
 from .periods import add_months, semester_label
 from .services.training import gate_items
 
@@ -252,8 +253,9 @@ def _min_months_at(kind: str, at: datetime.datetime) -> int:
 
 
 def case_trail(case: Case) -> list[AuditEvent]:
-    """The case's events in order, each with its organisation (the few distinct ones fetched once)."""
-    events = list(AuditEvent.objects.filter(case=case).order_by("at", "id"))
+    """The case's events in order (``selectors.case_events``: what was done to it, not who read
+    it), each with its organisation (the few distinct ones fetched once)."""
+    events = list(AuditEvent.objects.filter(case=case).exclude(action__in=TRAIL_ACCESS_ACTIONS).order_by("at", "id"))
     orgs = Organisation.objects.in_bulk({e.org_id for e in events if e.org_id})
     for event in events:
         if event.org_id:
