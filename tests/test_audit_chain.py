@@ -38,6 +38,48 @@ def test_events_form_one_linked_chain(world):
     assert chain.current_code() == f"A-{third.seq:06d}-{third.hash[:12]}"
 
 
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"actor_id": None, "org_id": None, "case_id": None, "task_id_ref": None, "changes": {}, "evidence": []},
+        {
+            "actor_id": 7,
+            "org_id": 3,
+            "case_id": 12,
+            "task_id_ref": 99,
+            "changes": {"z": [None, "新"], "a": {"b": 1.5, "A": True}, "内容": '引号"、换行\n、\u0001、😀'},
+            "evidence": [{"table": "workflows_trainingrecord", "id": 4, "sha256": "ab" * 32}],
+        },
+    ],
+)
+def test_the_hand_written_canonical_form_is_sorted_key_json(fields):
+    """``chain._digest`` writes the JSON out key by key for speed: it must equal the reference
+    json.dumps(sort_keys=True, ensure_ascii=False, separators=(",", ":")) form, UTF-8."""
+    import datetime
+    import hashlib
+    import json
+
+    at = datetime.datetime(2026, 11, 16, 10, 0, 0, 5, tzinfo=datetime.timezone(datetime.timedelta(hours=8)))
+    values = {
+        "seq": 41,
+        "at": at,
+        "actor_name": '张三 "x"',
+        "role": "officer",
+        "action": "record",
+        "from_state": "training",
+        "to_state": "",
+        "reason": "理由\t二",
+        "prev_hash": "0" * 64,
+        **fields,
+    }
+    reference = chain.canonical_event(**values)
+    assert reference == json.dumps(
+        json.loads(reference), sort_keys=True, ensure_ascii=False, separators=(",", ":")
+    ).encode("utf-8")
+    assert json.loads(reference)["at"] == "2026-11-16T02:00:00.000005+00:00"
+    assert chain.event_hash(**values) == hashlib.sha256(reference).hexdigest()
+
+
 def test_a_lost_head_row_is_rebuilt_from_the_newest_event(world):
     last = audit_log(actor=None, action=AuditAction.POLICY, case=None)
     AuditChainHead.objects.all().delete()
