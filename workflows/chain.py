@@ -275,9 +275,21 @@ def _raw_events(events):
     verifier's hot loop), in batches of 5000, through a server-side cursor on PostgreSQL.
     Times come back as UTC ISO strings, JSON as decoded values."""
     from django.db import connections
+    from django.db.models import CharField, F, Func
 
     connection = connections[events.db]
-    sql, params = events.order_by("seq").values_list(*EVENT_COLUMNS).query.sql_with_params()
+    columns = list(EVENT_COLUMNS)
+    if connection.vendor == "postgresql":
+        # The server writes the UTC ISO text: psycopg's own parsing of timestamps is Python code.
+        events = events.annotate(
+            at_iso=Func(
+                F("at"),
+                template="to_char(%(expressions)s AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')",
+                output_field=CharField(),
+            )
+        )
+        columns[2] = "at_iso"
+    sql, params = events.order_by("seq").values_list(*columns).query.sql_with_params()
     loads = json.loads
     with connection.chunked_cursor() as cursor:
         cursor.execute(sql, params)
@@ -288,7 +300,7 @@ def _raw_events(events):
             for row in batch:
                 row = list(row)
                 at = row[2]
-                if isinstance(at, str):  # SQLite's text: "YYYY-MM-DD HH:MM:SS[.ffffff]" in UTC
+                if isinstance(at, str):  # "YYYY-MM-DD HH:MM:SS[.ffffff]" in UTC (SQLite's text, to_char)
                     row[2] = f"{at[:10]}T{at[11:19]}{at[19:] or '.000000'}+00:00"
                 elif at.tzinfo is None:  # SQLite's driver parsed it: naive UTC
                     row[2] = at.isoformat(timespec="microseconds") + "+00:00"
