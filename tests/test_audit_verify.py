@@ -314,6 +314,11 @@ def test_the_system_check_fails_without_a_trigger(scene, table):
         with pytest.raises(SystemCheckError) as error:
             call_command("check", stdout=io.StringIO(), stderr=io.StringIO())
         assert "workflows.E001" in str(error.value) and table in str(error.value)
+        # audit_verify still runs (no system checks) and names the missing trigger.
+        code, report = verify_command()
+        assert code == 1
+        assert {p["kind"] for p in report["problems"]} == {"trigger"}  # SQLite: two triggers a table
+        assert all(table in p["detail"] for p in report["problems"])
     call_command("check", stdout=io.StringIO())
 
 

@@ -382,7 +382,7 @@ def current_code() -> str:
 
 @dataclass
 class Problem:
-    kind: str  # event | link | evidence | sequence | order | head | checkpoint
+    kind: str  # event | link | evidence | sequence | order | head | checkpoint | trigger
     detail: str
     event_id: int | None = None
     seq: int | None = None
@@ -538,6 +538,13 @@ def verify(from_seq: int = 1, *, up_to: int | None = None, check_files: bool = T
             problems.append(Problem("head", "链头摘要与最后一个事件不符", seq=head[0]))
 
     _verify_checkpoints(watched, seen_at_seq, from_seq, expected - 1, up_to, problems)
+    if up_to is None:
+        from django.db import connection
+
+        from .append_only import missing_triggers
+
+        for name in missing_triggers(connection):
+            problems.append(Problem("trigger", f"只追加表的触发器 {name} 缺失或已停用"))
     return result
 
 

@@ -9,6 +9,8 @@ from workflows import chain
 
 
 class Command(BaseCommand):
+    # It must run precisely when the append-only check fails (it reports missing triggers itself).
+    requires_system_checks = []
     help = (
         "核验审计链：重新计算每个审计事件的摘要、它所记录的证据（培养记录、培养人意见、学期成果、附件文件、"
         "附件2汇总行、年度报表）、链头和签名检查点。完整时退出码 0；否则退出码 1，并列出每个不符的事件。"
