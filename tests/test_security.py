@@ -141,11 +141,19 @@ def test_the_city_lists_and_releases_a_locked_account_and_it_is_audited(scene):
 
     response = city.post(RELEASE, {"kind": "username", "value": "school_officer"})
     assert response.status_code == 302 and response["Location"] == LOCKOUTS
-    assert "已解除“school_officer”的登录锁定" in city.get(LOCKOUTS).content.decode()
+    page = city.get(LOCKOUTS).content.decode()
+    assert "已解除“school_officer”的登录锁定" in page
+    # The same ten failures were what locked the address: the page says it is released too.
+    assert "登录地址“10.0.3.1”的锁定，它们也一并解除" in page
     event = AuditEvent.objects.get(action=AuditAction.LOCKOUT_RELEASE)
     assert AuditEvent.objects.count() == before + 1
     assert event.case_id is None and event.actor == scene.city_admin and event.org == scene.city
-    assert event.changes == {"username": "school_officer", "failures": 10}
+    assert event.changes == {
+        "username": "school_officer",
+        "failures": 10,
+        "cleared_ip_address": {"10.0.3.1": 10},
+        "also_unlocked_ip_address": ["10.0.3.1"],
+    }
     # The teacher logs in again at once.
     assert _login("school_officer", "pw-school_officer", ip="10.0.3.1").status_code == 302
 
@@ -160,9 +168,28 @@ def test_the_city_releases_a_locked_address(scene):
     assert AuditEvent.objects.get(action=AuditAction.LOCKOUT_RELEASE).changes == {
         "ip_address": "10.0.4.4",
         "failures": 10,
+        "cleared_username": {f"nobody{i}": 1 for i in range(10)},
+        "also_unlocked_username": [],  # none of those accounts was locked
     }
     assert _login("outsider", "pw-outsider", ip="10.0.4.4").status_code == 302
     assert "当前没有被锁定的账号或登录地址" in city.get(LOCKOUTS).content.decode()
+
+
+def test_releasing_an_account_keeps_an_address_locked_by_other_failures(scene):
+    """The account's failures leave the address's count; what else the address tried keeps it locked."""
+    _fail("school_officer", 10, ip="10.0.6.6")
+    for i in range(10):
+        _login(f"sprayed{i}", "wrong-password", ip="10.0.6.6")
+    city = Client()
+    city.force_login(scene.city_admin)
+    assert city.post(RELEASE, {"kind": "username", "value": "school_officer"}).status_code == 302
+    event = AuditEvent.objects.get(action=AuditAction.LOCKOUT_RELEASE)
+    assert event.changes["cleared_ip_address"] == {"10.0.6.6": 10}
+    assert event.changes["also_unlocked_ip_address"] == []
+    page = city.get(LOCKOUTS).content.decode()
+    assert "一并解除" not in page
+    assert "10.0.6.6" in page  # still listed as locked
+    assert _login("outsider", "pw-outsider", ip="10.0.6.6").status_code == 429
 
 
 def test_releasing_what_is_not_locked_answers_409_and_changes_nothing(scene):

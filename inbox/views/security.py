@@ -85,13 +85,18 @@ def lockout_release(request):
     if not form.is_valid():
         return _page(request, error=next(iter(form.errors.values()))[0], status=400)
     try:
-        security.lockout_release(actor=request.user, **form.cleaned_data)
+        release = security.lockout_release(actor=request.user, **form.cleaned_data)
     except GuardError as error:
         if error.status in (403, 404):
             raise
         return _page(request, error=error.message, status=error.status)
-    return done(
-        request,
-        _("已解除“%(value)s”的登录锁定，并记入审计日志。") % {"value": form.cleaned_data["value"]},
-        reverse("inbox:lockouts"),
-    )
+    message = _("已解除“%(value)s”的登录锁定，并记入审计日志。") % {"value": form.cleaned_data["value"]}
+    if release.also_unlocked:
+        # axes keeps one row per account and address: the released failures were also what
+        # locked these, so they are released too. Say so rather than let it happen silently.
+        other = _("登录地址") if form.cleaned_data["kind"] == security.ACCOUNT else _("账号")
+        message += _("这些失败记录同时构成了%(other)s“%(values)s”的锁定，它们也一并解除（已记入审计日志）。") % {
+            "other": other,
+            "values": "、".join(release.also_unlocked),
+        }
+    return done(request, message, reverse("inbox:lockouts"))

@@ -145,6 +145,10 @@ CHANGE_LABELS = {
     "counts": _("导入数量"),
     "ip_address": _("登录地址"),
     "failures": _("失败次数"),
+    "cleared_ip_address": _("同时清除的登录地址失败次数"),
+    "cleared_username": _("同时清除的账号失败次数"),
+    "also_unlocked_ip_address": _("一并解除锁定的登录地址"),
+    "also_unlocked_username": _("一并解除锁定的账号"),
     # The trail's reads (TRAIL_VIEW, TRAIL_EXPORT, AUDIT_SEARCH).
     "format": _("导出格式"),
     "step": _("查看步骤"),

@@ -85,35 +85,67 @@ def current_lockouts(user) -> list[Lockout]:
     return _locked(ACCOUNT) + _locked(ADDRESS)
 
 
-def lockout_release(*, actor, kind: str, value: str) -> int:
+@dataclass(frozen=True)
+class Release:
+    """What one 解除锁定 removed: the attempts, and the other side's locks those attempts made up."""
+
+    removed: int
+    failures: int
+    # Releasing an account also removes its attempts from the addresses they came from (and an
+    # address's from the accounts tried): axes keeps one row per account and address. Each other
+    # side's failures taken off, and those of them that were locked and no longer are.
+    cleared: dict
+    also_unlocked: list
+
+
+def lockout_release(*, actor, kind: str, value: str) -> Release:
     """解除锁定: the city lets one locked account or address log in again at once.
 
     Removes the failed attempts that make up the lock (axes' own reset) and audits who released
-    what; returns how many attempt rows were removed. A lock that has already expired or been
-    released by someone else answers 409.
+    what, including the other side's counts those attempts carried (an address whose lock came
+    from the released account's failures is released with it, and says so). A lock that has
+    already expired or been released by someone else answers 409.
     """
     assignment = check_can_release_lockouts(actor)
     if kind not in (ACCOUNT, ADDRESS) or not value:
         raise GuardError(_("请从锁定列表中选择要解除的账号或登录地址。"))
+    other = ADDRESS if kind == ACCOUNT else ACCOUNT
     with transaction.atomic():
         # Lock the rows first: a failure arriving meanwhile waits, and two administrators
         # releasing the same lock write one event between them.
-        list(AccessAttempt.objects.select_for_update().filter(**{kind: value}).values_list("pk", flat=True))
+        rows = list(
+            AccessAttempt.objects.select_for_update()
+            .filter(**{kind: value})
+            .values_list(other, "failures_since_start", "attempt_time")
+        )
         locked = _locked(kind, value)
         if not locked:
             raise AlreadyHandled(
                 _("“%(value)s”当前没有被锁定（可能已到期或已被他人解除），请刷新页面查看。") % {"value": value}
             )
+        window = _window_start()
+        cleared: dict[str, int] = {}
+        for other_value, failures, at in rows:
+            if other_value and at >= window:
+                cleared[other_value] = cleared.get(other_value, 0) + failures
+        locked_before = {lock.value for lock in _locked(other) if lock.value in cleared}
         if kind == ACCOUNT:
             removed = AxesProxyHandler.reset_attempts(username=value)
         else:
             removed = AxesProxyHandler.reset_attempts(ip_address=value)
+        still_locked = {lock.value for lock in _locked(other) if lock.value in cleared}
+        also_unlocked = sorted(locked_before - still_locked)
         audit_log(
             actor=actor,
             action=AuditAction.LOCKOUT_RELEASE,
             case=None,
             role=Role.CITY_ADMIN,
             org=assignment.org,
-            changes={kind: value, "failures": locked[0].failures},
+            changes={
+                kind: value,
+                "failures": locked[0].failures,
+                f"cleared_{other}": cleared,
+                f"also_unlocked_{other}": also_unlocked,
+            },
         )
-    return removed
+    return Release(removed=removed, failures=locked[0].failures, cleared=cleared, also_unlocked=also_unlocked)
