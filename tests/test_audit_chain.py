@@ -127,3 +127,39 @@ def test_sixteen_writers_make_one_chain(transactional_db):
     seqs = list(AuditEvent.objects.order_by("seq").values_list("seq", flat=True))
     assert seqs == list(range(1, len(seqs) + 1))
     assert verify_command()[0] == 0
+
+
+def test_a_resubmitted_work_verifies_and_an_earlier_code_still_holds(world, in_semester):
+    """A 学期成果 is rewritten in place by its resubmission: the newest submission event is the
+    one its row must match, and a 核验码 printed before the resubmission still holds."""
+    from tests.helpers import drive, open_human
+    from tests.training import PDF, submitter, training_tasks
+    from workflows.flows import CaseFlow
+    from workflows.models import CaseState, SemesterWork
+    from workflows.services import training
+    from workflows.services.attachments import as_upload
+
+    w = world
+    case = svc.case_register(actor=w.officer, teacher_id=w.candidate1.pk, kind="1")
+    drive(case, CaseState.PAIRED, officer=w.officer, mentors=[w.member_mentor])
+    for task in open_human(case):
+        svc.mentor_accept(actor=task.owner, task_id=task.pk)
+    task = training_tasks(case, CaseFlow.submit_work)[0]
+    training.work_submit(
+        actor=submitter(task), task_id=task.pk, title="初稿", summary="摘要", upload=as_upload("初稿.pdf", PDF)
+    )
+    code = chain.current_code()
+    (review,) = training_tasks(case, CaseFlow.review_work)
+    training.work_review(actor=review.owner, task_id=review.pk, accept=False, note="请补充")
+    again = next(t for t in training_tasks(case, CaseFlow.submit_work) if t.work_id == task.work_id)
+    training.work_submit(
+        actor=submitter(again), task_id=again.pk, title="修改稿", summary="摘要二", upload=as_upload("修改稿.pdf", PDF)
+    )
+    assert SemesterWork.objects.get(pk=task.work_id).title == "修改稿"
+    code_now, report = verify_command()
+    assert code_now == 0, report["problems"]
+    assert chain.holds(code)[0]
+    # Changing the row now breaks it against the newest submission.
+    SemesterWork.objects.filter(pk=task.work_id).update(title="初稿")
+    code_now, report = verify_command()
+    assert code_now == 1 and report["problems"][0]["kind"] == "evidence"
