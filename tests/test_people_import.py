@@ -90,7 +90,8 @@ ACCOUNTS = [
     ["liuxin", "刘新", "43090119860504001", "liuxin@example.cn", "", "", "", "", ""],
     ["erzhong_officer", "二中党务干部", "", "", NEW_SCHOOL, "", "党务干部", "2026-09-01", ""],
     ["chen_secretary", "陈党员", "43090119800102002", "", NEW_SCHOOL, NEW_BRANCH, "支部书记", "2026-09-01", ""],
-    ["chen_secretary", "", "", "", COUNTY, "", "审计", "2026-09-01", "2026-10-01"],
+    # The county appoints at its schools and branches, never at the county itself (the city does that).
+    ["chen_secretary", "", "", "", NEW_SCHOOL, "", "审计", "2026-09-01", "2026-10-01"],
 ]
 
 
@@ -180,7 +181,7 @@ def test_a_clean_file_imports_schools_teachers_accounts_and_roles(world):
     roles = {(r.org.name, r.role, r.start_date, r.end_date) for r in RoleAssignment.objects.filter(user=secretary)}
     assert roles == {
         (NEW_BRANCH, "branch_secretary", datetime.date(2026, 9, 1), None),
-        (COUNTY, "auditor", datetime.date(2026, 9, 1), datetime.date(2026, 10, 1)),
+        (NEW_SCHOOL, "auditor", datetime.date(2026, 9, 1), datetime.date(2026, 10, 1)),
     }
     summary = AuditEvent.objects.get(action=AuditAction.PEOPLE_IMPORT)
     assert (summary.actor, summary.role, summary.org) == (world.reviewer, "reviewer", world.county)
@@ -388,7 +389,13 @@ def test_the_sample_workbook_imports_into_the_county_and_again_changes_nothing(w
 
     sample = Path(__file__).resolve().parent.parent / "docs" / "samples" / "人员名单_示例_赫山区教育局.xlsx"
     content = sample.read_bytes()
-    assert run(world, content).counts["teacher_created"] == 2
+    # Its last row appoints a 审计 at the county itself: the city's to do, not the county's own.
+    with pytest.raises(ImportRejected) as refused:
+        run(world, content)
+    assert refused.value.errors == [
+        "账号与角色 第 5 行 E 列：本级组织的任职须由上级组织办理；您只能任命、修改或结束下级学校和支部的任职。"
+    ]
+    assert run(world, content, actor=world.city_admin).counts["teacher_created"] == 2
     after = counts()
-    assert not run(world, content).changed
+    assert not run(world, content, actor=world.city_admin).changed
     assert counts() == after

@@ -8,6 +8,7 @@ record, ``changes = {field: [old, new]}``, with nothing written when nothing cha
 """
 
 import datetime
+import re
 import secrets
 from dataclasses import dataclass
 
@@ -131,7 +132,123 @@ def account_in_subtree(account, root: Organisation) -> bool:
     return bool(anchors) and all(path.startswith(root.path) for path in anchors)
 
 
+# --- separation of duties: who may appoint whom, and reset whose password -----------------------
+
+
+def _strictly_below(path: str, above: str) -> bool:
+    return path.startswith(above) and path != above
+
+
+def managing_assignments(actor) -> list[RoleAssignment]:
+    return [a for a in user_assignments(actor) if a.role in MANAGERS]
+
+
+def appointment_refusal(actor, *, username: str, org_path: str, managing=None) -> str:
+    """Why ``actor`` may not grant, edit or end a role of ``username`` at the organisation whose
+    path is ``org_path`` ('' when they may). The one rule for the pages and the import:
+
+    - nobody appoints themselves (an officer must not approve their own case as 审核人);
+    - a role is granted, edited or ended only at an organisation strictly below the one where the
+      actor holds a managing role: a county's officer appoints at its schools and branches, the
+      county's own officers and reviewers are appointed by the city, the city's by the superuser.
+    """
+    if actor is not None and username == actor.get_username():
+        return _("不能为自己任命、修改或结束角色，请由上级组织办理。")
+    if actor is None:  # the command line with no --user (系统)
+        return ""
+    managing = managing_assignments(actor) if managing is None else managing
+    if any(_strictly_below(org_path, a.org.path) for a in managing):
+        return ""
+    return _("本级组织的任职须由上级组织办理；您只能任命、修改或结束下级学校和支部的任职。")
+
+
+def appointable_orgs(actor, orgs) -> list[Organisation]:
+    """The organisations of ``orgs`` where ``actor`` may appoint (a form's choices)."""
+    managing = managing_assignments(actor)
+    return [o for o in orgs if any(_strictly_below(o.path, a.org.path) for a in managing)]
+
+
+def check_can_appoint(actor, *, username: str, org: Organisation) -> None:
+    refusal = appointment_refusal(actor, username=username, org_path=org.path)
+    if refusal:
+        raise NotPermitted(refusal)
+
+
+def password_resettable(actor, accounts) -> set[int]:
+    """The ids of ``accounts`` whose password ``actor`` may (re)generate: never their own, never a
+    superuser's or staff account's, and only an account all of whose roles (ended ones included)
+    lie strictly below one organisation where the actor manages, or one with no role whose
+    teacher is in that subtree. A colleague at the same level is not the actor's to log in as."""
+    accounts = [a for a in accounts if a is not None]
+    ids = [a.pk for a in accounts]
+    roles: dict[int, list[str]] = {}
+    for user_id, path in RoleAssignment.objects.filter(user_id__in=ids).values_list("user_id", "org__path"):
+        roles.setdefault(user_id, []).append(path)
+    teachers = dict(Teacher.objects.filter(user_id__in=ids).values_list("user_id", "org__path"))
+    managing = managing_assignments(actor)
+    allowed = set()
+    for account in accounts:
+        if account.pk == actor.pk or account.is_superuser or account.is_staff:
+            continue
+        held, teacher = roles.get(account.pk, []), teachers.get(account.pk)
+        if not held and teacher is None:
+            continue
+        for a in managing:
+            if all(_strictly_below(path, a.org.path) for path in held) and (
+                teacher is None or teacher.startswith(a.org.path)
+            ):
+                allowed.add(account.pk)
+                break
+    return allowed
+
+
+def check_can_reset_password(actor, account) -> RoleAssignment:
+    """The managing assignment under which ``actor`` generates ``account``'s password, or the refusal."""
+    managing = managing_assignments(actor)
+    if not managing:
+        raise NotPermitted(_("初始密码由党务干部、审核人或市级管理员生成，您的身份只能查看。"))
+    if not any(account_in_subtree(account, a.org) for a in managing) and account.pk != actor.pk:
+        raise NotInScope(_("未找到该账号，或它不在您的管辖范围内。"))
+    if account.pk == actor.pk:
+        raise NotPermitted(_("不能为自己生成初始密码；如忘记密码，请联系上级管理人员为您生成。"))
+    if account.pk not in password_resettable(actor, [account]):
+        raise NotPermitted(
+            _("%(name)s 与您同级或在您的上级任职，其初始密码须由上级组织的管理人员生成。")
+            % {"name": account.get_username()}
+        )
+    return next(a for a in managing if account_in_subtree(account, a.org))
+
+
 # --- rules shared by the pages and the import ------------------------------------------------
+
+# 荣誉 is a TextField (no column limit): the pages and the import both stop at this many characters.
+HONOURS_MAX_LENGTH = 2000
+# Invisible direction controls (LRE…RLO, LRI…PDI): a name holding one displays reversed.
+BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def field_max_length(model, field_name: str) -> int | None:
+    """The most characters ``model.field_name`` takes: its column's ``max_length`` (荣誉: ours)."""
+    limit = model._meta.get_field(field_name).max_length
+    if limit is None and model is Teacher and field_name == "honours":
+        return HONOURS_MAX_LENGTH
+    return limit
+
+
+def length_refusal(label, text: str, limit: int | None) -> str:
+    if limit is None or len(text) <= limit:
+        return ""
+    return _("%(label)s最多 %(n)d 个字符，现有 %(m)d 个") % {"label": label, "n": limit, "m": len(text)}
+
+
+def bidi_refusal(label, text: str) -> str:
+    found = BIDI_CONTROLS.search(text or "")
+    if found is None:
+        return ""
+    return _("%(label)s含有看不见的文字方向控制符（U+%(code)04X），会使文字倒序显示，请删除后重新填写") % {
+        "label": label,
+        "code": ord(found.group()),
+    }
 
 
 def party_kind_conflict(planned_kind: str, party_status: str) -> str:
@@ -426,6 +543,7 @@ def role_grant(
         conflict = role_org_conflict(role, org)
         if conflict:
             raise GuardError(_("%(conflict)s，请改选组织或角色。") % {"conflict": conflict})
+        check_can_appoint(actor, username=username, org=org)
         acting = Acting(actor, assignment)
         account = get_user_model().objects.select_for_update().filter(username=username).first()
         if account is not None and not account_in_subtree(account, assignment.org):
@@ -458,8 +576,7 @@ def role_end(*, actor, assignment_id, end_date: datetime.date | None = None, rea
         if not any(assignment.org.path.startswith(a.org.path) for a in user_assignments(actor)):
             raise NotInScope(_("未找到该任职，或它不在您的管辖范围内。"))
         managing = check_can_manage(actor, assignment.org)
-        if assignment.pk == managing.pk:
-            raise GuardError(_("不能结束您自己正在使用的任职，请由上级或同级的另一位管理人员办理。"))
+        check_can_appoint(actor, username=assignment.user.get_username(), org=assignment.org)
         if assignment.end_date is not None and assignment.end_date <= timezone.localdate():
             raise GuardError(_("该任职已于 %(date)s 结束。") % {"date": assignment.end_date.isoformat()})
         if assignment.start_date is not None and end_date < assignment.start_date:
@@ -484,21 +601,15 @@ def account_password_reset(*, actor, user_id) -> tuple[object, str]:
     """生成初始密码: a one-time password, shown once to the officer and never stored in clear.
 
     Imported accounts have no usable password; this is how their holder gets one. Only for an
-    account that lies wholly inside the actor's subtree (``account_in_subtree``).
+    account strictly below the actor (``check_can_reset_password``): never one's own or a
+    same-level colleague's, whom the actor could otherwise log in as.
     """
     with transaction.atomic():
         try:
             account = get_user_model().objects.select_for_update().get(pk=int(user_id))
         except (TypeError, ValueError, get_user_model().DoesNotExist):
             raise NotInScope(_("未找到该账号，或它不在您的管辖范围内。")) from None
-        managing = [a for a in user_assignments(actor) if a.role in MANAGERS]
-        if not managing:
-            raise NotPermitted(_("初始密码由党务干部、审核人或市级管理员生成，您的身份只能查看。"))
-        owner = next((a for a in managing if account_in_subtree(account, a.org)), None)
-        if owner is None:
-            raise NotInScope(_("未找到该账号，或它不在您的管辖范围内。"))
-        if account.pk == actor.pk:
-            raise GuardError(_("不能为自己生成初始密码；如忘记密码，请联系上级管理人员为您生成。"))
+        owner = check_can_reset_password(actor, account)
         password = secrets.token_urlsafe(PASSWORD_LENGTH)[:PASSWORD_LENGTH]
         account.set_password(password)
         account.save(update_fields=["password"])

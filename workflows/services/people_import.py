@@ -38,7 +38,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from ..errors import GuardError, NotInScope
-from ..models import AuditAction, FileKind, Organisation, OrgKind, PartyStatus, Role, Sex, Teacher
+from ..models import AuditAction, FileKind, Organisation, OrgKind, PartyStatus, Role, RoleAssignment, Sex, Teacher
 from ..models.organisations import SCHOOL_LEVEL_KINDS, UNIT_KINDS
 from ..spreadsheet import xlsx_bytes
 from . import people
@@ -83,7 +83,8 @@ REQUIRED = {
     SHEET_ACCOUNTS: ("username",),
 }
 COLUMNS = {SHEET_ORGS: ORG_COLUMNS, SHEET_TEACHERS: TEACHER_COLUMNS, SHEET_ACCOUNTS: ACCOUNT_COLUMNS}
-MAX_LENGTHS = {"name": 50, "subject": 50, "position": 50, "titles": 100, "staff_no": 32, "full_name": 150}
+# Each stored text column is checked against its model field (``people.field_max_length``).
+MAX_ROWS = 5000
 
 ORG_KIND_WORDS = {"学校": OrgKind.SCHOOL, "党支部": OrgKind.BRANCH, "支部": OrgKind.BRANCH}
 SEX_WORDS = {str(label): value for value, label in Sex.choices}
@@ -110,10 +111,14 @@ class ImportRejected(GuardError):
     """The file has bad cells: ``errors`` lists each one; nothing was imported."""
 
     def __init__(self, errors: list[str]):
-        super().__init__(
-            _("文件中有 %(n)d 处错误，未导入任何数据。请按下列提示逐项修改后重新导入。") % {"n": len(errors)}
-        )
-        self.errors = errors
+        if len(errors) > MAX_ERRORS:
+            message = _(
+                "文件中有 %(n)d 处错误，下面列出前 %(shown)d 处；未导入任何数据。请按下列提示逐项修改后重新导入。"
+            ) % {"n": len(errors), "shown": MAX_ERRORS}
+        else:
+            message = _("文件中有 %(n)d 处错误，未导入任何数据。请按下列提示逐项修改后重新导入。") % {"n": len(errors)}
+        super().__init__(message)
+        self.errors = errors[:MAX_ERRORS]
 
     def __str__(self) -> str:
         return "\n".join([self.message, *self.errors])
@@ -225,6 +230,20 @@ def _read_sheets(content: bytes, errors: Errors) -> dict[str, list[Row]]:
             row = Row(sheet, number, cells, found)
             if not row.blank:
                 parsed.append(row)
+                if len(parsed) > MAX_ROWS:
+                    break
+        if len(parsed) > MAX_ROWS:
+            # Counted without keeping the cells: a sheet this large is refused before any check.
+            total = len(parsed) + sum(1 for values in rows if any(_text(v) for v in values))
+            book.close()
+            raise GuardError(
+                _("%(sheet)s 工作表有 %(n)d 行，超过每次 %(max)d 行的上限，请分批导入。")
+                % {"sheet": sheet, "n": total, "max": MAX_ROWS}
+            )
+        for row in parsed:
+            for key, value in row.cells.items():
+                if isinstance(value, str) and (refusal := people.bidi_refusal(columns[key], value)):
+                    errors.at(row, key, refusal)
         sheets[sheet] = parsed
     book.close()
     return sheets
@@ -269,13 +288,13 @@ def _choice(row: Row, key: str, words: dict, errors: Errors, label: str, *, requ
     return None
 
 
-def _plain(row: Row, key: str, errors: Errors, label: str, *, required: bool = False) -> str:
+def _plain(row: Row, key: str, errors: Errors, label: str, *, field=None, required: bool = False) -> str:
+    """A text cell; ``field`` = (model, field name) where it is stored, whose length it must fit."""
     text = row.text(key)
     if required and not text:
         errors.at(row, key, _("%(label)s不能为空") % {"label": label})
-    limit = MAX_LENGTHS.get(key)
-    if limit and len(text) > limit:
-        errors.at(row, key, _("%(label)s最多 %(n)d 个字，现有 %(m)d 个") % {"label": label, "n": limit, "m": len(text)})
+    if field is not None and (refusal := people.length_refusal(label, text, people.field_max_length(*field))):
+        errors.at(row, key, refusal)
     return text
 
 
@@ -386,9 +405,7 @@ class Plan:
 def _check_orgs(rows: list[Row], tree: Tree, errors: Errors, plan: Plan) -> None:
     pending = []
     for row in rows:
-        name = _plain(row, "name", errors, _("名称"), required=True)
-        if len(name) > 100:
-            errors.at(row, "name", _("名称最多 100 个字"))
+        name = _plain(row, "name", errors, _("名称"), field=(Organisation, "name"), required=True)
         kind = _choice(row, "kind", ORG_KIND_WORDS, errors, _("类型"))
         if not row.text("parent"):
             errors.at(row, "parent", _("请填写上级组织（学校填所属区县教育局，党支部填所属学校或直属单位）"))
@@ -432,7 +449,7 @@ def _check_teachers(rows: list[Row], tree: Tree, errors: Errors, plan: Plan) -> 
     existing = {t.staff_no: t for t in Teacher.objects.filter(staff_no__in=numbers).select_related("org")}
     for row in rows:
         before = len(errors)
-        staff_no = _plain(row, "staff_no", errors, _("教师编号"), required=True)
+        staff_no = _plain(row, "staff_no", errors, _("教师编号"), field=(Teacher, "staff_no"), required=True)
         if staff_no in seen_no:
             errors.at(
                 row,
@@ -444,17 +461,19 @@ def _check_teachers(rows: list[Row], tree: Tree, errors: Errors, plan: Plan) -> 
             seen_no[staff_no] = row.number
         values = {
             "staff_no": staff_no,
-            "name": _plain(row, "name", errors, _("姓名"), required=True),
+            "name": _plain(row, "name", errors, _("姓名"), field=(Teacher, "name"), required=True),
             "sex": _choice(row, "sex", SEX_WORDS, errors, _("性别")),
             "birth_date": _date(row, "birth_date", errors, _("出生日期"), required=True),
-            "subject": _plain(row, "subject", errors, _("任教学科")),
-            "position": _plain(row, "position", errors, _("职务")),
+            "subject": _plain(row, "subject", errors, _("任教学科"), field=(Teacher, "subject")),
+            "position": _plain(row, "position", errors, _("职务"), field=(Teacher, "position")),
             "party_status": _choice(row, "party_status", PARTY_WORDS, errors, _("政治面貌")),
-            "titles": _plain(row, "titles", errors, _("职称")),
+            "titles": _plain(row, "titles", errors, _("职称"), field=(Teacher, "titles")),
             "is_backbone": _choice(row, "is_backbone", YES_WORDS, errors, _("骨干教师"), required=False)
             if "is_backbone" in row.columns
             else False,
-            "honours": row.text("honours") if "honours" in row.columns else "",
+            "honours": _plain(row, "honours", errors, _("荣誉"), field=(Teacher, "honours"))
+            if "honours" in row.columns
+            else "",
             "planned_kind": _choice(row, "planned_kind", KIND_WORDS, errors, _("拟列入类别"), required=False)
             if "planned_kind" in row.columns
             else "",
@@ -510,10 +529,35 @@ def _check_teachers(rows: list[Row], tree: Tree, errors: Errors, plan: Plan) -> 
     return by_no
 
 
-def _check_accounts(rows: list[Row], tree: Tree, errors: Errors, plan: Plan, teachers: dict) -> None:
+@dataclass
+class Appointing:
+    """Who imports (None: 系统) and what roles the file's accounts hold now, for the one rule of
+    ``people.appointment_refusal``: a row that would grant or change a role is refused at the
+    importer's own account or at their own level; an unchanged row passes (re-importing a list
+    that includes oneself changes nothing)."""
+
+    actor: object
+    managing: list
+    current: dict  # (username, org pk, role) -> RoleAssignment
+
+
+def _path_of(org) -> str:
+    # An organisation the file adds sits under its parent: strictly below it, path not yet known.
+    return _path_of(org.parent) + "+/" if isinstance(org, NewOrg) else org.path
+
+
+def _check_accounts(rows: list[Row], tree: Tree, errors: Errors, plan: Plan, teachers: dict, actor=None) -> None:
     User = get_user_model()
     usernames = {row.text("username") for row in rows}
     existing = {u.username: u for u in User.objects.filter(username__in=usernames)}
+    appointing = Appointing(
+        actor,
+        people.managing_assignments(actor) if actor is not None else [],
+        {
+            (a.user.username, a.org_id, a.role): a
+            for a in RoleAssignment.objects.filter(user__username__in=usernames).select_related("user")
+        },
+    )
     numbers = {row.text("staff_no") for row in rows if row.text("staff_no")} - set(teachers)
     known = {t.staff_no: t for t in Teacher.objects.filter(staff_no__in=numbers, org__path__startswith=tree.root.path)}
     first_row: dict[str, Row] = {}
@@ -523,13 +567,11 @@ def _check_accounts(rows: list[Row], tree: Tree, errors: Errors, plan: Plan, tea
     seen_roles: dict = {}
     validate_username = UnicodeUsernameValidator()
     for row in rows:
-        username = _plain(row, "username", errors, _("用户名"), required=True)
-        if not username:
+        username = _plain(row, "username", errors, _("用户名"), field=(User, "username"), required=True)
+        if not username or len(username) > people.field_max_length(User, "username"):
             continue
         try:
             validate_username(username)
-            if len(username) > 150:
-                raise ValidationError("too long")
         except ValidationError:
             errors.at(
                 row,
@@ -546,10 +588,14 @@ def _check_accounts(rows: list[Row], tree: Tree, errors: Errors, plan: Plan, tea
             )
             continue
         values = {
-            "full_name": _plain(row, "full_name", errors, _("姓名")) if "full_name" in row.columns else "",
-            "email": row.text("email") if "email" in row.columns else "",
+            "full_name": _plain(row, "full_name", errors, _("姓名"), field=(User, "first_name"))
+            if "full_name" in row.columns
+            else "",
+            "email": _plain(row, "email", errors, _("电子邮箱"), field=(User, "email"))
+            if "email" in row.columns
+            else "",
         }
-        if values["email"]:
+        if values["email"] and len(values["email"]) <= people.field_max_length(User, "email"):
             try:
                 validate_email(values["email"])
             except ValidationError:
@@ -585,7 +631,7 @@ def _check_accounts(rows: list[Row], tree: Tree, errors: Errors, plan: Plan, tea
                     )
         else:
             first_row[username], account_values[username] = row, values
-        _check_role(row, username, tree, errors, plan, seen_roles, has_role)
+        _check_role(row, username, tree, errors, plan, seen_roles, has_role, appointing)
     for username, row in first_row.items():
         values = account_values[username]
         if username not in has_role and not values.get("staff_no"):
@@ -593,7 +639,9 @@ def _check_accounts(rows: list[Row], tree: Tree, errors: Errors, plan: Plan, tea
         plan.accounts.append((existing.get(username), username, values))
 
 
-def _check_role(row: Row, username: str, tree: Tree, errors: Errors, plan: Plan, seen: dict, has_role: set) -> None:
+def _check_role(
+    row: Row, username: str, tree: Tree, errors: Errors, plan: Plan, seen: dict, has_role: set, appointing: Appointing
+) -> None:
     keys = ("org", "branch", "role", "start_date", "end_date")
     if not any(row.text(k) for k in keys if k in row.columns):
         return
@@ -621,6 +669,18 @@ def _check_role(row: Row, username: str, tree: Tree, errors: Errors, plan: Plan,
     if conflict:
         errors.at(row, "role", conflict)
         return
+    current = appointing.current.get((username, org.pk, role)) if org.pk else None
+    unchanged = current is not None and current.start_date == start and (end or current.end_date) == current.end_date
+    refusal = (
+        ""
+        if unchanged
+        else people.appointment_refusal(
+            appointing.actor, username=username, org_path=_path_of(org), managing=appointing.managing
+        )
+    )
+    if refusal:
+        errors.at(row, "username" if username == getattr(appointing.actor, "username", None) else "org", refusal)
+        return
     key = (username, id(org), role)
     if key in seen:
         errors.at(row, "role", _("与第 %(row)d 行重复（同一账号在同一组织的同一角色）") % {"row": seen[key]})
@@ -630,18 +690,35 @@ def _check_role(row: Row, username: str, tree: Tree, errors: Errors, plan: Plan,
         plan.roles.append((username, org, role, start, end))
 
 
-def check_file(content: bytes, root: Organisation) -> Plan:
-    """Read and check the whole workbook against ``root``'s subtree; raise ``ImportRejected`` listing
-    every bad cell, or return what a clean file will write. Reads only."""
+@dataclass
+class Parsed:
+    """The workbook read into rows, and the cells already bad on their own (before the database)."""
+
+    sheets: dict
+    errors: list
+
+
+def parse_file(content: bytes) -> Parsed:
+    """Open and read the workbook (the slow part: done before the write transaction)."""
     errors = Errors()
     sheets = _read_sheets(content, errors)
+    return Parsed(sheets, list(errors))
+
+
+def check_file(content, root: Organisation, *, actor=None) -> Plan:
+    """Check the whole workbook (bytes, or already ``parse_file``d) against ``root``'s subtree as
+    ``actor`` (None: 系统); raise ``ImportRejected`` listing every bad cell, or return what a clean
+    file will write. Reads only."""
+    parsed = content if isinstance(content, Parsed) else parse_file(content)
+    errors = Errors(parsed.errors)
+    sheets = parsed.sheets
     tree = Tree(root)
     plan = Plan()
     _check_orgs(sheets.get(SHEET_ORGS, []), tree, errors, plan)
     teachers = _check_teachers(sheets.get(SHEET_TEACHERS, []), tree, errors, plan)
-    _check_accounts(sheets.get(SHEET_ACCOUNTS, []), tree, errors, plan, teachers)
+    _check_accounts(sheets.get(SHEET_ACCOUNTS, []), tree, errors, plan, teachers, actor)
     if errors:
-        raise ImportRejected(errors[:MAX_ERRORS])
+        raise ImportRejected(errors)
     return plan
 
 
@@ -652,14 +729,27 @@ def import_people(*, actor, root_id, content: bytes, filename: str = "", system:
     """导入人员名单: check the whole file, then write it in one transaction, auditing each change.
 
     ``system``: the command line with no --user (the event's actor is 系统).
+
+    The file is read and fully checked before the write transaction opens (on SQLite that
+    transaction holds the database's only write lock: a bad or large file must not hold up every
+    other user); inside it, with the unit locked, it is checked again against what is stored now
+    (someone may have changed it meanwhile) and written.
     """
+    root = Organisation.objects.filter(pk=root_id).first()
+    if root is None:
+        raise NotInScope(_("未找到该单位，或它不在您的管辖范围内，不能向其导入人员。"))
+    if not system:
+        people.check_can_import(actor, root)
+    parsed = parse_file(content)
+    by = None if system else actor
+    check_file(parsed, root, actor=by)  # a bad file is refused without taking the write lock
     with transaction.atomic():
         root = Organisation.objects.select_for_update().filter(pk=root_id).first()
         if root is None:
             raise NotInScope(_("未找到该单位，或它不在您的管辖范围内，不能向其导入人员。"))
         assignment = None if system else people.check_can_import(actor, root)
         acting = Acting(actor, assignment)
-        plan = check_file(content, root)  # raises before anything is written
+        plan = check_file(parsed, root, actor=by)  # raises before anything is written
         result = ImportResult(counts=dict.fromkeys(COUNT_LABELS, 0))
         created: dict[int, Organisation] = {}
 
