@@ -187,7 +187,14 @@ def test_an_officer_appoints_and_ends_a_role_and_generates_a_one_time_password(s
     assert not account.has_usable_password()
     assert [a.role for a in user_assignments(account)] == ["branch_secretary"]
 
-    shown = client.post(f"/inbox/people/accounts/{account.pk}/password/")
+    url = f"/inbox/people/accounts/{account.pk}/password/"
+    for asked in (client.get(url), client.post(url)):  # first a confirmation, nothing changed yet
+        assert asked.status_code == 200
+        assert "将为 new_secretary（新书记）生成新的初始密码，原密码立即失效。确定吗？" in asked.content.decode()
+        assert 'name="confirm" value="1"' in asked.content.decode() and "<code>" not in asked.content.decode()
+    account.refresh_from_db()
+    assert not account.has_usable_password()
+    shown = client.post(url, {"confirm": "1"})
     assert shown.status_code == 200 and shown["Cache-Control"] == "private, no-store"
     password = shown.content.decode().split("<code>")[1].split("</code>")[0]
     account.refresh_from_db()
@@ -257,7 +264,7 @@ def _requests(s) -> dict:
             {"username": "x_new", "org": w.branch.pk, "role": "branch_secretary", "start_date": "2026-01-01"},
         ),
         "role_end": ("post", f"/inbox/people/roles/{s.secretary_role.pk}/end/", {"end_date": ""}),
-        "password": ("post", f"/inbox/people/accounts/{w.secretary.pk}/password/", {}),
+        "password": ("post", f"/inbox/people/accounts/{w.secretary.pk}/password/", {"confirm": "1"}),
         "import_page": ("get", "/inbox/people/import/", None),
         "import": ("post", "/inbox/people/import/", {"root": w.county.pk, "file": upload}),
         "template": ("get", "/inbox/people/import/template.xlsx", None),

@@ -54,6 +54,11 @@ def people_list(request):
     svc.check_can_read(request.user)
     q = request.GET.get("q", "")
     page = ClampingPaginator(selectors.people_teachers(request.user, q=q), 50).get_page(request.GET.get("page"))
+    resettable = (
+        svc.password_resettable(request.user, [t.user for t in page]) if svc.can_manage(request.user) else set()
+    )
+    for teacher in page:
+        teacher.can_password = teacher.user_id in resettable
     return TemplateResponse(
         request,
         "inbox/people.html",
@@ -134,16 +139,26 @@ def teacher_edit(request, teacher_id: int):
     return done(request, message % {"name": teacher.name}, reverse("inbox:people_teacher", args=[teacher.pk]))
 
 
+def _appoint_orgs(user):
+    """Where the user may appoint: strictly below their own level (``svc.appointment_refusal``)."""
+    return svc.appointable_orgs(user, selectors.people_orgs(user, svc.MANAGERS, OrgKind.values))
+
+
 def _roles_page(request, *, form=None, error="", status=200, password=None):
     user = request.user
     today = timezone.localdate()
     manage = svc.can_manage(user)
-    orgs = selectors.people_orgs(user, svc.MANAGERS, OrgKind.values) if manage else []
+    orgs = _appoint_orgs(user) if manage else []
     assignments = list(selectors.people_assignments(user))
-    managing = [a for a in selectors.user_assignments(user) if a.role in svc.MANAGERS]
+    resettable = svc.password_resettable(user, {a.user for a in assignments}) if manage else set()
     for a in assignments:
         a.in_force = a.is_active_on(today)
-        a.can_end = a.in_force and any(a.org.path.startswith(m.org.path) for m in managing) and a not in managing
+        a.can_end = (
+            manage
+            and a.in_force
+            and not svc.appointment_refusal(user, username=a.user.get_username(), org_path=a.org.path)
+        )
+        a.can_password = a.user_id in resettable
     return TemplateResponse(
         request,
         "inbox/people_roles.html",
@@ -167,8 +182,7 @@ def roles_page(request):
     if request.method != "POST":
         return _roles_page(request)
     _check_manager(request.user)
-    orgs = selectors.people_orgs(request.user, svc.MANAGERS, OrgKind.values)
-    form = RoleGrantForm(request.POST, orgs=orgs)
+    form = RoleGrantForm(request.POST, orgs=_appoint_orgs(request.user))
     if not form.is_valid():
         return _roles_page(request, form=form, error=first_error(form), status=400)
     data = form.cleaned_data
@@ -227,11 +241,16 @@ def role_end(request, assignment_id: int):
 
 
 @login_required
-@post_only
 @guarded
 def account_password(request, user_id: int):
-    """生成初始密码: shown once on this page, never stored in clear, never sent by mail."""
+    """生成初始密码: shown once on this page, never stored in clear, never sent by mail.
+
+    Two steps: the button (or a GET) shows who it is for and that the old password stops
+    working; only 确认生成 (``confirm=1``) generates it."""
     svc.check_can_read(request.user)
+    account, _owner = svc.account_for_password(actor=request.user, user_id=user_id)
+    if request.method != "POST" or request.POST.get("confirm") != "1":
+        return TemplateResponse(request, "inbox/people_password.html", {"account": account})
     account, password = svc.account_password_reset(actor=request.user, user_id=user_id)
     response = _roles_page(request, password={"username": account.username, "value": password})
     response["Cache-Control"] = "private, no-store"

@@ -454,6 +454,12 @@ def _clean_teacher_values(values: dict) -> dict:
     for field in ("staff_no", "name", "subject", "position", "titles", "honours"):
         if field in values:
             values[field] = (values[field] or "").strip()
+    for field in ("staff_no", "name", "subject", "position", "titles", "honours"):
+        label = Teacher._meta.get_field(field).verbose_name
+        text = values.get(field) or ""
+        refusal = length_refusal(label, text, field_max_length(Teacher, field)) or bidi_refusal(label, text)
+        if refusal:
+            raise GuardError(_("%(refusal)s。") % {"refusal": refusal})
     if "staff_no" in values:
         values["staff_no"] = values["staff_no"] or None
     if not values.get("name"):
@@ -597,6 +603,17 @@ def role_end(*, actor, assignment_id, end_date: datetime.date | None = None, rea
     return assignment
 
 
+def account_for_password(*, actor, user_id, lock: bool = False) -> tuple[object, RoleAssignment]:
+    """The account whose password ``actor`` may generate (the confirmation page shows it), with the
+    managing assignment it is done under; 404 / 403 otherwise."""
+    accounts = get_user_model().objects.select_for_update() if lock else get_user_model().objects
+    try:
+        account = accounts.get(pk=int(user_id))
+    except (TypeError, ValueError, get_user_model().DoesNotExist):
+        raise NotInScope(_("未找到该账号，或它不在您的管辖范围内。")) from None
+    return account, check_can_reset_password(actor, account)
+
+
 def account_password_reset(*, actor, user_id) -> tuple[object, str]:
     """生成初始密码: a one-time password, shown once to the officer and never stored in clear.
 
@@ -605,11 +622,7 @@ def account_password_reset(*, actor, user_id) -> tuple[object, str]:
     same-level colleague's, whom the actor could otherwise log in as.
     """
     with transaction.atomic():
-        try:
-            account = get_user_model().objects.select_for_update().get(pk=int(user_id))
-        except (TypeError, ValueError, get_user_model().DoesNotExist):
-            raise NotInScope(_("未找到该账号，或它不在您的管辖范围内。")) from None
-        owner = check_can_reset_password(actor, account)
+        account, owner = account_for_password(actor=actor, user_id=user_id, lock=True)
         password = secrets.token_urlsafe(PASSWORD_LENGTH)[:PASSWORD_LENGTH]
         account.set_password(password)
         account.save(update_fields=["password"])
