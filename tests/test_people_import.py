@@ -399,3 +399,90 @@ def test_the_sample_workbook_imports_into_the_county_and_again_changes_nothing(w
     after = counts()
     assert not run(world, content, actor=world.city_admin).changed
     assert counts() == after
+
+
+# --- review findings: separation of duties, lengths, size, direction controls ------------------------
+
+
+def test_an_importer_appoints_neither_themselves_nor_at_their_own_level(world):
+    accounts = [
+        ["heshan_reviewer", "", "", "", "赫山区第一中学", "", "党务干部", "2026-09-01", ""],
+        ["new_county_officer", "", "", "", COUNTY, "", "党务干部", "2026-09-01", ""],
+        ["ok_officer", "", "", "", "赫山区第一中学", "", "党务干部", "2026-09-01", ""],
+    ]
+    before = counts()
+    with pytest.raises(ImportRejected) as refused:
+        run(world, workbook(orgs=[], teachers=[], accounts=accounts))
+    assert refused.value.errors == [
+        "账号与角色 第 2 行 A 列：不能为自己任命、修改或结束角色，请由上级组织办理。",
+        "账号与角色 第 3 行 E 列：本级组织的任职须由上级组织办理；您只能任命、修改或结束下级学校和支部的任职。",
+    ]
+    assert counts() == before
+    # The city appoints at the county; the command line without --user (系统) is not bound by it.
+    assert run(world, workbook(orgs=[], teachers=[], accounts=accounts[1:]), actor=world.city_admin).changed
+
+
+def test_every_text_cell_is_checked_against_its_model_column(world):
+    orgs = [["中" * 101, "学校", COUNTY], ["长名" * 30, "学校", COUNTY]]  # 101: too long; 60: fine
+    teacher = list(TEACHERS[0])
+    teacher[11] = "荣" * 2001  # 荣誉
+    teacher[6] = "学" * 51  # 任教学科
+    email = "a" * 300 + "@example.cn"  # passes validate_email; auth_user.email is varchar(254)
+    accounts = [["liuxin", "刘" * 151, "", email, "赫山区第一中学", "", "党务干部", "2026-09-01", ""]]
+    with pytest.raises(ImportRejected) as refused:
+        run(world, workbook(orgs=orgs + ORGS, teachers=[teacher], accounts=accounts))
+    assert sorted(refused.value.errors) == sorted(
+        [
+            "学校与支部 第 2 行 A 列：名称最多 100 个字符，现有 101 个",
+            "教师 第 2 行 G 列：任教学科最多 50 个字符，现有 51 个",
+            "教师 第 2 行 L 列：荣誉最多 2000 个字符，现有 2001 个",
+            "账号与角色 第 2 行 B 列：姓名最多 150 个字符，现有 151 个",
+            "账号与角色 第 2 行 D 列：电子邮箱最多 254 个字符，现有 311 个",
+        ]
+    )
+    run(world, workbook(orgs=orgs[1:], teachers=[], accounts=[]))
+    assert Organisation.objects.filter(name="长名" * 30).exists()
+
+
+def test_a_sheet_over_5000_rows_is_refused_early(world):
+    row = ["T", "张三", "男", "1985-03-09", "赫山区第一中学", "", "", "", "群众", "", "", "", ""]
+    teachers = [[f"T{i}", *row[1:]] for i in range(5003)]
+    before = counts()
+    with pytest.raises(GuardError) as refused:
+        run(world, workbook(orgs=[], teachers=teachers, accounts=[]))
+    assert not isinstance(refused.value, ImportRejected)
+    assert refused.value.message == "教师 工作表有 5003 行，超过每次 5000 行的上限，请分批导入。"
+    assert counts() == before
+
+
+def test_more_than_500_errors_says_how_many_and_that_the_first_500_are_listed(world):
+    teachers = [
+        [f"T{i}", "", "男", "1985-03-09", "赫山区第一中学", "", "", "", "群众", "", "", "", ""] for i in range(600)
+    ]
+    with pytest.raises(ImportRejected) as refused:
+        run(world, workbook(orgs=[], teachers=teachers, accounts=[]))
+    assert len(refused.value.errors) == 500
+    assert "文件中有 600 处错误，下面列出前 500 处" in refused.value.message
+
+
+def test_a_bad_file_is_refused_before_the_write_transaction_opens(world, monkeypatch):
+    """On SQLite the write transaction holds the only write lock: a bad file must not take it."""
+    from workflows.services import people_import
+
+    def no_transaction(*args, **kwargs):
+        raise AssertionError("the write transaction was opened for a bad file")
+
+    monkeypatch.setattr(people_import.transaction, "atomic", no_transaction)
+    bad = [["B1", "", "男", "1985-13-01", "赫山区第一中学", "", "", "", "群众", "", "", "", ""]]
+    with pytest.raises(ImportRejected):
+        run(world, workbook(orgs=[], teachers=bad, accounts=[]))
+
+
+def test_direction_controls_are_refused_at_their_cell(world):
+    teacher = list(TEACHERS[0])
+    teacher[1] = "刘\u202e新"
+    with pytest.raises(ImportRejected) as refused:
+        run(world, workbook(orgs=ORGS, teachers=[teacher], accounts=[]))
+    assert refused.value.errors == [
+        "教师 第 2 行 B 列：姓名含有看不见的文字方向控制符（U+202E），会使文字倒序显示，请删除后重新填写"
+    ]

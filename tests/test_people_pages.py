@@ -9,6 +9,7 @@ own savepoint.
 
 import datetime
 import io
+import re
 from types import SimpleNamespace
 
 import pytest
@@ -378,3 +379,115 @@ def test_an_ended_role_grants_nothing(scene):
     menu = client_for(former).get("/inbox/").content.decode()
     assert "人员管理" not in menu
     assert "人员管理" in client_for(scene.w.officer).get("/inbox/").content.decode()
+
+
+# --- separation of duties, lengths, dates, direction controls (review findings) -------------------
+
+
+def grant_post(username, org, role, **over) -> dict:
+    return {"username": username, "full_name": "", "org": org.pk, "role": role, "start_date": "2026-01-01"} | over
+
+
+def test_nobody_appoints_themselves_or_at_their_own_level(scene):
+    """市一中's officer made themselves 审核人 and approved their own case's 单位审核: refused now."""
+    w = scene.w
+    client = client_for(w.direct_officer)
+    before = snapshot()
+    own = client.post("/inbox/people/roles/", grant_post("direct_officer", w.direct, Role.REVIEWER))
+    refused(own, 403, "不能为自己任命")
+    assert 'value="direct_officer"' in own.content.decode()  # what was typed stays
+    own_below = client.post("/inbox/people/roles/", grant_post("direct_officer", w.direct_branch, Role.AUDITOR))
+    refused(own_below, 403, "不能为自己任命")
+    peer = client.post("/inbox/people/roles/", grant_post("someone_new", w.direct, Role.REVIEWER))
+    refused(peer, 403, "本级组织的任职须由上级组织办理")
+    # The county's reviewer cannot appoint at the county, nor the city's administrator at the city.
+    refused(client_for(w.reviewer).post("/inbox/people/roles/", grant_post("x1", w.county, Role.OFFICER)), 403, "本级")
+    city = client_for(w.city_admin).post("/inbox/people/roles/", grant_post("x2", w.city, Role.AUDITOR))
+    refused(city, 403, "本级组织的任职须由上级组织办理")
+    assert snapshot() == before
+    # Ending a same-level colleague's role or one's own is refused too, and not offered.
+    reviewer_role = RoleAssignment.objects.get(user=w.direct_reviewer)
+    refused(client_for(w.direct_officer).post(f"/inbox/people/roles/{reviewer_role.pk}/end/", {}), 403, "本级")
+    own_role = RoleAssignment.objects.get(user=w.direct_officer)
+    refused(client_for(w.direct_officer).post(f"/inbox/people/roles/{own_role.pk}/end/", {}), 403, "不能为自己")
+    listing = client.get("/inbox/people/roles/").content.decode()
+    assert f"/inbox/people/roles/{reviewer_role.pk}/end/" not in listing
+    assert f'<option value="{w.direct.pk}"' not in listing and f'<option value="{w.direct_branch.pk}"' in listing
+    assert snapshot() == before
+    # Below their level they appoint as before; the city appoints at the direct unit.
+    assert (
+        client.post("/inbox/people/roles/", grant_post("new_sec", w.direct_branch, "branch_secretary")).status_code
+        == 302
+    )
+    city_grant = client_for(w.city_admin).post("/inbox/people/roles/", grant_post("new_rev", w.direct, Role.REVIEWER))
+    assert city_grant.status_code == 302
+
+
+def test_a_password_only_for_accounts_strictly_below(scene):
+    """An officer cannot generate a same-level colleague's password (and log in as them), nor their own."""
+    w = scene.w
+    client = client_for(w.direct_officer)
+    before = snapshot()
+    for confirm in ({}, {"confirm": "1"}):
+        peer = client.post(f"/inbox/people/accounts/{w.direct_reviewer.pk}/password/", confirm)
+        refused(peer, 403, "同级")
+        assert "<code>" not in peer.content.decode()
+    refused(client.post(f"/inbox/people/accounts/{w.direct_officer.pk}/password/", {"confirm": "1"}), 403, "自己")
+    # The county's reviewer may not reset the county's auditor (same level) but may a school's officer.
+    refused(client_for(w.reviewer).post(f"/inbox/people/accounts/{w.auditor.pk}/password/", {"confirm": "1"}), 403)
+    assert snapshot() == before
+    listing = client.get("/inbox/people/roles/").content.decode()
+    assert f"/inbox/people/accounts/{w.direct_reviewer.pk}/password/" not in listing
+    assert f"/inbox/people/accounts/{w.direct_secretary.pk}/password/" in listing
+    teachers = client_for(w.reviewer).get("/inbox/people/").content.decode()
+    assert f"/inbox/people/accounts/{w.candidate1.user.pk}/password/" in teachers  # a teacher's account, no role
+    ok = client_for(w.reviewer).post(f"/inbox/people/accounts/{w.officer.pk}/password/", {"confirm": "1"})
+    assert ok.status_code == 200 and "<code>" in ok.content.decode()
+
+
+def test_the_form_limits_come_from_the_model_with_chinese_messages(scene):
+    w = scene.w
+    client = client_for(w.officer)
+    page = client.get("/inbox/people/teachers/new/").content.decode()
+    assert 'maxlength="2000"' in page and 'maxlength="50"' in page
+    before = snapshot()
+    long = client.post("/inbox/people/teachers/new/", teacher_post(w.branch, honours="优" * 2001))
+    refused(long, 400, "最多 2000 个字符，现有 2001 个")
+    assert "优" * 2001 in long.content.decode()  # what was typed stays
+    name = client.post("/inbox/people/teachers/new/", teacher_post(w.branch, name="长" * 51))
+    refused(name, 400, "姓名”：姓名最多 50 个字符，现有 51 个")
+    assert snapshot() == before
+
+
+def test_date_inputs_render_iso_values(scene):
+    """<input type=date> accepts only 1988-07-21; the zh-hans format 1988/07/21 shows an empty box."""
+    w = scene.w
+    page = client_for(w.officer).get(f"/inbox/people/teachers/{w.candidate1.pk}/").content.decode()
+    assert 'type="date" name="birth_date" value="1988-07-21"' in page
+    roles = client_for(w.officer).get("/inbox/people/roles/").content.decode()
+    assert re.search(r'type="date" name="start_date" value="\d{4}-\d{2}-\d{2}"', roles)
+    assert re.search(r'type="date" name="end_date" value="\d{4}-\d{2}-\d{2}"', roles)
+
+
+@pytest.mark.parametrize("control", ["\u202e", "\u202a", "\u2066", "\u2069"])
+def test_direction_controls_are_refused(scene, control):
+    w = scene.w
+    before = snapshot()
+    response = client_for(w.officer).post(
+        "/inbox/people/teachers/new/", teacher_post(w.branch, name=f"吴{control}新来")
+    )
+    refused(response, 400, f"U+{ord(control):04X}", "文字方向控制符")
+    grant = client_for(w.officer).post(
+        "/inbox/people/roles/", grant_post("bidi_user", w.branch, "branch_secretary", full_name=f"新{control}书记")
+    )
+    refused(grant, 400, "文字方向控制符")
+    assert snapshot() == before
+
+
+def test_wide_tables_scroll_inside_their_card(scene):
+    w = scene.w
+    for url in ("/inbox/people/", "/inbox/people/roles/"):
+        page = client_for(w.reviewer).get(url).content.decode()
+        assert '<div class="sp-scroll"><table class="sp-table"' in page, url
+    for url in ("/inbox/people/teachers/new/", "/inbox/people/import/"):
+        assert "<h2>" in client_for(w.reviewer).get(url).content.decode(), url
