@@ -65,6 +65,12 @@ def audit_log(
     return event
 
 
+def lock_chain_head() -> AuditChainHead:
+    """Take the chain head's lock now, for a writer that would otherwise lock rows of its own
+    first and then wait for the head while holding them (the reminders in ``tick``)."""
+    return _locked_head()
+
+
 def _locked_head() -> AuditChainHead:
     """The chain head, locked (select_for_update; SQLite's IMMEDIATE transactions already
     serialise writers). Created from the newest event if missing (a flushed test database)."""

@@ -34,7 +34,7 @@ from ..models import (
 from ..models.cases import ACTIVE_STATES
 from ..models.people import ACTING_ROLES
 from ..selectors import user_holds_over, users_holding
-from .audit import actor_display_name, audit_log
+from .audit import actor_display_name, audit_log, lock_chain_head
 from .locking import locked_case
 from .training import sync_obligations
 
@@ -212,6 +212,10 @@ def tick(now: datetime.datetime | None = None) -> TickReport:
     for task_id, unit_id in list(candidates):
         policy = policies.get(unit_id) or UnitPolicy()
         with transaction.atomic():
+            # The audit chain's head first, as every audited writer takes it after its own rows: a
+            # service that audited and then closes this task must not wait for us while we wait
+            # for the head (a deadlock on PostgreSQL).
+            lock_chain_head()
             # One tick at a time per task; another tick skips it rather than waiting.
             task = (
                 CaseTask.objects.select_for_update(skip_locked=True, of=("self",))
