@@ -163,3 +163,61 @@ def test_a_resubmitted_work_verifies_and_an_earlier_code_still_holds(world, in_s
     SemesterWork.objects.filter(pk=task.work_id).update(title="初稿")
     code_now, report = verify_command()
     assert code_now == 1 and report["problems"][0]["kind"] == "evidence"
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="needs PostgreSQL: real row locks between concurrent connections, and a TRUNCATE teardown flush",
+)
+def test_a_reminder_and_a_service_closing_its_task_do_not_deadlock(transactional_db):
+    """A service audits (taking the head) and then writes a task that tick is about to remind:
+    tick takes the head before the task row, so it waits instead of forming a lock cycle."""
+    import time
+
+    from django.utils import timezone
+
+    from tests.helpers import new_case
+    from tests.training import training_tasks
+    from workflows.flows import CaseFlow
+    from workflows.models import CaseState, CaseTask
+    from workflows.services import reminders
+    from workflows.services.locking import locked_case
+
+    w = make_world()
+    case = new_case(w, "并发提醒", CaseState.PAIRED)
+    for task in CaseTask.objects.filter(case=case, flow_task_type="HUMAN", status__in=("NEW", "ASSIGNED")):
+        svc.mentor_accept(actor=task.owner, task_id=task.pk)
+    task = training_tasks(case, CaseFlow.record)[0]
+    CaseTask.objects.filter(pk=task.pk).update(due_at=timezone.now() - timezone.timedelta(hours=1))
+    has_head = threading.Event()
+    errors = []
+
+    def service():
+        try:
+            with locked_case(case.pk) as locked:
+                audit_log(actor=w.officer, action=AuditAction.EDIT, case=locked, changes={"note": ["", "x"]})
+                has_head.set()
+                time.sleep(0.5)  # tick starts meanwhile
+                CaseTask.objects.filter(pk=task.pk).update(due_at=timezone.now() - timezone.timedelta(hours=2))
+        except Exception as exc:  # noqa: BLE001 - recorded and asserted below
+            errors.append(repr(exc))
+        finally:
+            connections.close_all()
+
+    def ticker():
+        try:
+            has_head.wait(timeout=30)
+            reminders.tick()
+        except Exception as exc:  # noqa: BLE001
+            errors.append(repr(exc))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=service), threading.Thread(target=ticker)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert errors == []
+    assert AuditEvent.objects.filter(case=case, action=AuditAction.OVERDUE, task_id_ref=task.pk).exists()
+    assert verify_command()[0] == 0
