@@ -789,20 +789,32 @@ class Command(BaseCommand):
     def _reports(self) -> None:
         """附件2 rounds: last year's accepted; this year 赫山 accepted, 市一中 awaiting the city,
         桃江 not yet submitted (late after 10 September)."""
+        from contextlib import nullcontext
+        from unittest import mock
+
         from workflows.flows import AnnualReportFlow
-        from workflows.models import AnnualReport, ReportTask
+        from workflows.models import ReportTask
         from workflows.services import reports
 
         def task(unit, node):
             return ReportTask.objects.get(process__unit=unit, flow_task=node, status__in=OPEN_TASK_STATUSES)
 
-        def submit(unit, year, *, accept: bool):
+        def at(moment):
+            # Done at that moment (the frozen table, its events and tasks all dated then), not
+            # re-dated afterwards: the audit chain covers the frozen table (workflows/chain.py).
+            return mock.patch("django.utils.timezone.now", lambda: moment) if moment else nullcontext()
+
+        def submit(unit, year, *, accept: bool, submitted=None, reviewed=None):
             reports.report_round_open(unit=unit, year=year)
             reviewer = self._holder(Role.REVIEWER, unit)
-            report = reports.report_submit(actor=reviewer, task_id=task(unit, AnnualReportFlow.prepare).pk)
+            with at(submitted):
+                report = reports.report_submit(actor=reviewer, task_id=task(unit, AnnualReportFlow.prepare).pk)
             if accept:
                 city_admin = self._holder(Role.CITY_ADMIN, Organisation.objects.get(name=CITY_NAME))
-                reports.report_accept(actor=city_admin, task_id=task(unit, AnnualReportFlow.review).pk, note="已收到")
+                with at(reviewed):
+                    reports.report_accept(
+                        actor=city_admin, task_id=task(unit, AnnualReportFlow.review).pk, note="已收到"
+                    )
             return report
 
         units = {
@@ -811,11 +823,13 @@ class Command(BaseCommand):
         }
         last = self.this_year - 1
         for unit in units.values():
-            report = submit(unit, last, accept=True)
             # Last year's table reached the city in early September, as it should.
-            AnnualReport.objects.filter(pk=report.pk).update(
-                submitted_at=timezone.make_aware(datetime.datetime(last, 9, 5, 10, 0)),
-                reviewed_at=timezone.make_aware(datetime.datetime(last, 9, 8, 15, 0)),
+            submit(
+                unit,
+                last,
+                accept=True,
+                submitted=timezone.make_aware(datetime.datetime(last, 9, 5, 10, 0)),
+                reviewed=timezone.make_aware(datetime.datetime(last, 9, 8, 15, 0)),
             )
         submit(units["赫山区教育局"], self.this_year, accept=True)
         submit(units["市一中（益阳师范）"], self.this_year, accept=False)
