@@ -447,6 +447,11 @@ def _check_teachers(rows: list[Row], tree: Tree, errors: Errors, plan: Plan) -> 
     adopted: dict[int, int] = {}
     numbers = [row.text("staff_no") for row in rows if row.text("staff_no")]
     existing = {t.staff_no: t for t in Teacher.objects.filter(staff_no__in=numbers).select_related("org")}
+    # Teachers entered before 教师编号 existed, by (name, birth date): one query, not one per row.
+    legacy_by: dict[tuple, list] = {}
+    names = {row.text("name") for row in rows if row.text("name")}
+    for t in Teacher.objects.filter(staff_no__isnull=True, name__in=names, org__path__startswith=tree.root.path):
+        legacy_by.setdefault((t.name, t.birth_date), []).append(t)
     for row in rows:
         before = len(errors)
         staff_no = _plain(row, "staff_no", errors, _("教师编号"), field=(Teacher, "staff_no"), required=True)
@@ -508,11 +513,7 @@ def _check_teachers(rows: list[Row], tree: Tree, errors: Errors, plan: Plan) -> 
             continue
         if teacher is None and values["name"] and birth is not None:
             # A teacher entered before 教师编号 existed: the same name and birth date in scope.
-            legacy = list(
-                Teacher.objects.filter(
-                    staff_no__isnull=True, name=values["name"], birth_date=birth, org__path__startswith=tree.root.path
-                )[:2]
-            )
+            legacy = legacy_by.get((values["name"], birth), [])
             if len(legacy) == 1:
                 teacher = legacy[0]
                 if teacher.pk in adopted:
@@ -762,9 +763,11 @@ def import_people(*, actor, root_id, content: bytes, filename: str = "", system:
             if done:
                 result.counts["org_created"] += 1
         teachers_by_no = {}
+        # Locked and read afresh in one query (not one per row).
+        locked = Teacher.objects.select_for_update().in_bulk([t.pk for t, _v, _o in plan.teachers if t is not None])
         for teacher, values, org in plan.teachers:
             if teacher is not None:
-                teacher = Teacher.objects.select_for_update().get(pk=teacher.pk)
+                teacher = locked[teacher.pk]
             teacher, done = people.save_teacher(acting, teacher, values, real(org))
             teachers_by_no[teacher.staff_no] = teacher
             if done:
