@@ -393,7 +393,8 @@ def test_the_sample_workbook_imports_into_the_county_and_again_changes_nothing(w
     with pytest.raises(ImportRejected) as refused:
         run(world, content)
     assert refused.value.errors == [
-        "账号与角色 第 5 行 E 列：本级组织的任职须由上级组织办理；您只能任命、修改或结束下级学校和支部的任职。"
+        "账号与角色 第 5 行 E 列：本级组织的任职须由上级组织办理；"
+        "您只能任命、修改或结束下级组织（如所属学校、支部）的任职。"
     ]
     assert run(world, content, actor=world.city_admin).counts["teacher_created"] == 2
     after = counts()
@@ -415,7 +416,8 @@ def test_an_importer_appoints_neither_themselves_nor_at_their_own_level(world):
         run(world, workbook(orgs=[], teachers=[], accounts=accounts))
     assert refused.value.errors == [
         "账号与角色 第 2 行 A 列：不能为自己任命、修改或结束角色，请由上级组织办理。",
-        "账号与角色 第 3 行 E 列：本级组织的任职须由上级组织办理；您只能任命、修改或结束下级学校和支部的任职。",
+        "账号与角色 第 3 行 E 列：本级组织的任职须由上级组织办理；"
+        "您只能任命、修改或结束下级组织（如所属学校、支部）的任职。",
     ]
     assert counts() == before
     # The city appoints at the county; the command line without --user (系统) is not bound by it.

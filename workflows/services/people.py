@@ -159,7 +159,7 @@ def appointment_refusal(actor, *, username: str, org_path: str, managing=None) -
     managing = managing_assignments(actor) if managing is None else managing
     if any(_strictly_below(org_path, a.org.path) for a in managing):
         return ""
-    return _("本级组织的任职须由上级组织办理；您只能任命、修改或结束下级学校和支部的任职。")
+    return _("本级组织的任职须由上级组织办理；您只能任命、修改或结束下级组织（如所属学校、支部）的任职。")
 
 
 def appointable_orgs(actor, orgs) -> list[Organisation]:
