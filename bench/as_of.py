@@ -47,9 +47,9 @@ def prepare_database(media_root: Path) -> None:
     call_command("migrate", verbosity=0, interactive=False)
 
 
-def build_case(events: int, world=None):
-    """One 类别1 case in 培养中 holding ``events`` audit events (the database prepared); a new
-    ``make_world()`` unless ``world`` is given (a second case needs another candidate)."""
+def build_case(events: int, world=None, teacher=None):
+    """One 类别1 case in 培养中 holding ``events`` audit events (the database prepared), of
+    ``teacher`` (default: the world's candidate1) in ``world`` (default: a new ``make_world()``)."""
     from django.utils import timezone
 
     from tests.factories import make_world
@@ -59,7 +59,7 @@ def build_case(events: int, world=None):
     from workflows.services import records, tasks
 
     w = world or make_world()
-    case = svc.case_register(actor=w.officer, teacher_id=w.candidate1.pk, kind="1")
+    case = svc.case_register(actor=w.officer, teacher_id=(teacher or w.candidate1).pk, kind="1")
     case = drive(
         case,
         CaseState.TRAINING,
