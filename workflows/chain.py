@@ -182,24 +182,63 @@ def _digest(
     evidence,
     prev_hash,
     _value=_encode_value,
-    _str=encode_basestring,
-    _sha=hashlib.sha256,
 ) -> str:
     """SHA-256 of ``json.dumps({...}, sort_keys=True, ensure_ascii=False, separators=(",", ":"))``
-    of the event's fields, UTF-8. Written out key by key (the keys in sorted order, each value
-    as json.dumps writes it: strings escaped, ids as integers or null): the verifier's hot loop,
-    faster than json.dumps of the whole dict; tests/test_audit_chain.py checks the two agree."""
+    of the event's fields, UTF-8 (``changes`` and ``evidence`` as decoded values)."""
+    return _digest_text(
+        seq,
+        at_iso,
+        actor_id,
+        actor_name,
+        role,
+        org_id,
+        case_id,
+        task_id_ref,
+        action,
+        from_state,
+        to_state,
+        reason,
+        _value(changes) if changes or not isinstance(changes, dict) else "{}",
+        _value(evidence) if evidence or not isinstance(evidence, list) else "[]",
+        prev_hash,
+    )
+
+
+def _digest_text(
+    seq,
+    at_iso,
+    actor_id,
+    actor_name,
+    role,
+    org_id,
+    case_id,
+    task_id_ref,
+    action,
+    from_state,
+    to_state,
+    reason,
+    changes_json,
+    evidence_json,
+    prev_hash,
+    _str=encode_basestring,
+    _sha=hashlib.sha256,
+    _template=_TEMPLATE,
+) -> str:
+    """The digest with ``changes`` and ``evidence`` already in canonical JSON text. Written out
+    key by key (the keys in sorted order, each value as json.dumps writes it: strings escaped,
+    ids as integers or null): the verifier's hot loop, faster than json.dumps of the whole
+    dict; tests/test_audit_chain.py checks the two agree."""
     return _sha(
         (
-            _TEMPLATE
+            _template
             % (
                 _str(action),
                 "null" if actor_id is None else f"{actor_id:d}",
                 _str(actor_name),
                 _str(at_iso),
                 "null" if case_id is None else f"{case_id:d}",
-                _value(changes) if changes or not isinstance(changes, dict) else "{}",
-                _value(evidence) if evidence or not isinstance(evidence, list) else "[]",
+                changes_json,
+                evidence_json,
                 _str(from_state),
                 "null" if org_id is None else f"{org_id:d}",
                 _str(prev_hash),
@@ -275,47 +314,37 @@ def event_hash(
     )
 
 
-def _raw_events(events):
-    """The events' columns as the database driver returns them (no Django converters: the
-    verifier's hot loop), in batches of 5000, through a server-side cursor on PostgreSQL.
-    Times come back as UTC ISO strings, JSON as decoded values."""
+def _raw_batches(events, size: int = 10000):
+    """The events' columns as the database driver returns them, batch by batch (no Django
+    converters, no ORM instances: the verifier's hot loop), through a server-side cursor on
+    PostgreSQL. The time comes back as text in UTC ("YYYY-MM-DD HH:MM:SS[.ffffff]": SQLite's
+    stored text, PostgreSQL's to_char), ``changes`` and ``evidence`` as their JSON text (SQLite
+    stores text; PostgreSQL casts jsonb to text): decoding them is the verifier's choice."""
     from django.db import connections
-    from django.db.models import CharField, F, Func
+    from django.db.models import CharField, F, Func, TextField
 
     connection = connections[events.db]
     columns = list(EVENT_COLUMNS)
     if connection.vendor == "postgresql":
-        # The server writes the UTC ISO text: psycopg's own parsing of timestamps is Python code.
-        events = events.annotate(
-            at_iso=Func(
-                F("at"),
-                template="to_char(%(expressions)s AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')",
-                output_field=CharField(),
-            )
-        )
-        columns[2] = "at_iso"
+        at_template = "to_char(%(expressions)s AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')"
+        json_template = "(%(expressions)s)::text"
+    else:  # an expression has no declared type, so the driver's datetime converter is skipped
+        at_template = "CAST(%(expressions)s AS TEXT)"
+        json_template = "CAST(%(expressions)s AS TEXT)"
+    events = events.annotate(
+        at_text=Func(F("at"), template=at_template, output_field=CharField()),
+        changes_text=Func(F("changes"), template=json_template, output_field=TextField()),
+        evidence_text=Func(F("evidence"), template=json_template, output_field=TextField()),
+    )
+    columns[2], columns[13], columns[14] = "at_text", "changes_text", "evidence_text"
     sql, params = events.order_by("seq").values_list(*columns).query.sql_with_params()
-    loads = json.loads
     with connection.chunked_cursor() as cursor:
         cursor.execute(sql, params)
         while True:
-            batch = cursor.fetchmany(5000)
+            batch = cursor.fetchmany(size)
             if not batch:
                 return
-            for row in batch:
-                row = list(row)
-                at = row[2]
-                if isinstance(at, str):  # "YYYY-MM-DD HH:MM:SS[.ffffff]" in UTC (SQLite's text, to_char)
-                    row[2] = f"{at[:10]}T{at[11:19]}{at[19:] or '.000000'}+00:00"
-                elif at.tzinfo is None:  # SQLite's driver parsed it: naive UTC
-                    row[2] = at.isoformat(timespec="microseconds") + "+00:00"
-                else:
-                    row[2] = utc_iso(at)
-                for i in (13, 14):
-                    value = row[i]
-                    if isinstance(value, str):
-                        row[i] = [] if value == "[]" else {} if value == "{}" else loads(value)
-                yield row
+            yield batch
 
 
 def evidence_values_hash(table: str, values) -> str:
@@ -450,47 +479,17 @@ def verify(from_seq: int = 1, *, up_to: int | None = None, check_files: bool = T
     if up_to is not None:
         events = events.filter(seq__lte=up_to)
     count = 0
-    digest = _digest
-    for (
-        pk,
-        seq,
-        at_iso,
-        actor_id,
-        actor_name,
-        role,
-        org_id,
-        case_id,
-        task_id_ref,
-        action,
-        from_state,
-        to_state,
-        reason,
-        changes,
-        evidence,
-        prev_hash,
-        stored,
-    ) in _raw_events(events):
-        count += 1
-        if seq != expected:
-            problems.append(
-                Problem(
-                    "sequence",
-                    f"缺少序号 {expected}" + (f" 至 {seq - 1}" if seq - 1 > expected else ""),
-                    pk,
-                    seq,
-                    case_id,
-                )
-            )
-            expected = seq
-        if last_id is not None and pk < last_id:
-            problems.append(
-                Problem("order", f"序号与写入顺序不符（事件 {pk} 排在事件 {last_id} 之后）", pk, seq, case_id)
-            )
-        if prev is not None and prev_hash != prev:
-            problems.append(Problem("link", "前一事件摘要与链上前一事件不符", pk, seq, case_id))
-        computed = digest(
+    digest = _digest_text
+    loads = json.loads
+    encode = _encode_value
+    # JSON text -> canonical JSON text, memoised by the exact stored text (a pure function of
+    # it; the same small ``changes`` recur: owners, states). Bounded.
+    canonical_json = {"{}": "{}", "[]": "[]"}
+    for batch in _raw_batches(events):
+        for (
+            pk,
             seq,
-            at_iso,
+            at,
             actor_id,
             actor_name,
             role,
@@ -504,17 +503,63 @@ def verify(from_seq: int = 1, *, up_to: int | None = None, check_files: bool = T
             changes,
             evidence,
             prev_hash,
-        )
-        if computed != stored:
-            problems.append(Problem("event", "事件内容与其摘要不符（字段被改动）", pk, seq, case_id))
-        if evidence:
-            for item in evidence:
-                latest[(item.get("table"), item.get("id"))] = (item.get("sha256"), pk, seq, case_id)
-        if seq in watched:
-            seen_at_seq[seq] = stored
-        prev = stored
-        expected = seq + 1
-        last_id = pk
+            stored,
+        ) in batch:
+            count += 1
+            if seq != expected:
+                problems.append(
+                    Problem(
+                        "sequence",
+                        f"缺少序号 {expected}" + (f" 至 {seq - 1}" if seq - 1 > expected else ""),
+                        pk,
+                        seq,
+                        case_id,
+                    )
+                )
+                expected = seq
+            if last_id is not None and pk < last_id:
+                problems.append(
+                    Problem("order", f"序号与写入顺序不符（事件 {pk} 排在事件 {last_id} 之后）", pk, seq, case_id)
+                )
+            if prev is not None and prev_hash != prev:
+                problems.append(Problem("link", "前一事件摘要与链上前一事件不符", pk, seq, case_id))
+            changes_json = canonical_json.get(changes)
+            if changes_json is None:
+                changes_json = encode(loads(changes))
+                if len(canonical_json) < 100_000:
+                    canonical_json[changes] = changes_json
+            if evidence == "[]":
+                evidence_json, evidence = "[]", None
+            else:
+                evidence = loads(evidence)
+                evidence_json = encode(evidence)
+            computed = digest(
+                seq,
+                f"{at[:10]}T{at[11:19]}{at[19:] or '.000000'}+00:00",
+                actor_id,
+                actor_name,
+                role,
+                org_id,
+                case_id,
+                task_id_ref,
+                action,
+                from_state,
+                to_state,
+                reason,
+                changes_json,
+                evidence_json,
+                prev_hash,
+            )
+            if computed != stored:
+                problems.append(Problem("event", "事件内容与其摘要不符（字段被改动）", pk, seq, case_id))
+            if evidence and isinstance(evidence, list):
+                for item in evidence:
+                    latest[(item.get("table"), item.get("id"))] = (item.get("sha256"), pk, seq, case_id)
+            if seq in watched:
+                seen_at_seq[seq] = stored
+            prev = stored
+            expected = seq + 1
+            last_id = pk
     result.events = count
     if count:
         result.first_seq, result.last_seq, result.last_hash = from_seq, expected - 1, prev
