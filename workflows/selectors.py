@@ -10,6 +10,7 @@ from viewflow.workflow.status import STATUS
 from .errors import NotInScope, NotPermitted
 from .models import (
     Annex2Row,
+    ApiToken,
     Attachment,
     AuditEvent,
     Case,
@@ -883,3 +884,13 @@ def trail_steps(events) -> list[TrailStep]:
         state = event.to_state or state
         steps.append(TrailStep(number, event, state))
     return steps
+
+
+# --- API tokens ----------------------------------------------------------------------
+
+
+def user_api_tokens(user) -> QuerySet[ApiToken]:
+    """The user's own API tokens (nobody else's: not even a manager lists another's tokens)."""
+    if not user.is_authenticated:
+        return ApiToken.objects.none()
+    return ApiToken.objects.filter(user=user).order_by("-created", "-id")

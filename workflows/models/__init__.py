@@ -1,3 +1,4 @@
+from .api_tokens import ApiToken
 from .attachments import Attachment, FileKind
 from .audit import AuditAction, AuditChainHead, AuditCheckpoint, AuditEvent
 from .cases import Annex2Row, Case, CaseKind, CaseMentor, CaseState, MentorStatus
@@ -30,6 +31,7 @@ from .reports import AnnualReport, ReportKind, ReportProcess, ReportState, Repor
 from .tasks import CaseProcess, CaseTask
 
 __all__ = [
+    "ApiToken",
     "AuditChainHead",
     "AuditCheckpoint",
     "AnnualReport",

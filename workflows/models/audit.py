@@ -63,6 +63,8 @@ class AuditAction(models.TextChoices):
     ROLE_EDIT = "role_edit", _("修改任职")
     ROLE_END = "role_end", _("结束任职")
     LOCKOUT_RELEASE = "lockout_release", _("解除登录锁定")
+    API_TOKEN_CREATE = "api_token_create", _("创建 API 令牌")
+    API_TOKEN_REVOKE = "api_token_revoke", _("撤销 API 令牌")
     # Reads of the trail, themselves audited (等保 2.0: access to sensitive records). See
     # workflows/services/trail.py.
     TRAIL_VIEW = "trail_view", _("查阅审计轨迹")
