@@ -493,6 +493,58 @@ def test_the_verify_page_says_when_the_chain_below_the_code_was_rewritten(scene)
     assert "未通过" in page.content.decode() and "核验通过" not in page.content.decode()
 
 
+def verify_page_text(user, code) -> str:
+    client = Client()
+    client.force_login(user)
+    page = client.get(reverse("inbox:verify"), {"code": code})
+    assert page.status_code == 200
+    return page.content.decode()
+
+
+def test_the_verify_page_catches_a_tampered_event_after_the_code_before_the_next_checkpoint(scene, key):
+    code = chain.current_code()
+    seq = chain.parse_code(code)[0]
+    later = [audit_log(actor=None, action=AuditAction.POLICY, case=None, reason=f"第{i}次") for i in range(3)]
+    checkpoint = checkpoint_write()
+    assert checkpoint.seq == seq + 3
+    assert "核验通过" in verify_page_text(scene.w.outsider, code)
+    tamper(AuditEvent, later[1].pk, "reason", "改过")
+    text = verify_page_text(scene.w.outsider, code)
+    assert "未通过" in text and "核验通过" not in text
+    assert f"序号 1 至 {checkpoint.seq}" in text
+
+
+def test_the_verify_page_catches_a_rehashed_segment_by_the_next_checkpoint(scene, key):
+    code = chain.current_code()
+    seq = chain.parse_code(code)[0]
+    for _ in range(2):
+        audit_log(actor=None, action=AuditAction.POLICY, case=None)
+    checkpoint_write()
+    audit_log(actor=None, action=AuditAction.POLICY, case=None)  # beyond the checkpoint
+    tamper(AuditEvent, AuditEvent.objects.get(seq=seq + 1).pk, "reason", "改写后重算")
+    rehash_from(seq + 1)  # the links and hashes agree again; the signed head hash does not
+    assert AuditEvent.objects.get(seq=seq).hash.startswith(chain.parse_code(code)[1])
+    ok, message = chain.holds(code)
+    assert not ok and "签名检查点" in message
+
+
+def test_the_verify_page_checks_from_the_preceding_checkpoint_and_leaves_the_rest_to_audit_verify(scene, key):
+    early = AuditEvent.objects.order_by("seq")[2]
+    anchor = checkpoint_write()
+    audit_log(actor=None, action=AuditAction.POLICY, case=None, reason="检查点之后")
+    code = chain.current_code()
+    tamper(AuditEvent, early.pk, "reason", "检查点之前改过")
+    # The page's segment runs from the preceding checkpoint: bounded, and it says so ...
+    text = verify_page_text(scene.w.auditor, code)
+    assert "核验通过" in text and f"序号 {anchor.seq} 的签名检查点锚定" in text and "audit_verify" in text
+    # ... and the full recomputation names the event before it.
+    exit_code, report = verify_command()
+    assert exit_code == 1 and [p["seq"] for p in report["problems"]] == [early.seq]
+    # A change inside the segment is the page's to catch.
+    tamper(AuditEvent, AuditEvent.objects.get(seq=anchor.seq + 1).pk, "reason", "检查点之后改过")
+    assert "未通过" in verify_page_text(scene.w.auditor, code)
+
+
 def test_the_verify_page_keeps_a_malformed_code_and_says_what_is_wrong(scene):
     client = Client()
     client.force_login(scene.w.outsider)
