@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from inbox.api import api
 from inbox.site import site
 from project.health import healthz
 
@@ -8,6 +9,7 @@ urlpatterns = [
     # No login, no HTTPS redirect (settings.SECURE_REDIRECT_EXEMPT): probes call it over plain HTTP.
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("api/", api.urls),  # the JSON API (inbox/api/), bearer tokens only
     path("accounts/", include("django.contrib.auth.urls")),
     path("", site.urls),
 ]

@@ -1,0 +1,258 @@
+"""我的待办, 待认领, a task, and acting on it: the task page's data and actions, as JSON."""
+
+from django.http import QueryDict
+from django.utils.translation import gettext as _
+from ninja import Query, Router, Schema
+from pydantic import Field
+from viewflow.workflow.status import STATUS
+
+from forms.cases import (
+    FileForm,
+    OpinionForm,
+    PairForm,
+    ReasonForm,
+    RecordForm,
+    RequiredReasonForm,
+    WorkForm,
+    first_error,
+)
+from inbox.views.tasks import _mentor_candidates
+from workflows import selectors, visibility
+from workflows.errors import GuardError
+from workflows.flows import OPEN_TASK_STATUSES, CaseFlow
+from workflows.models import KINDS_FOR_CASE
+from workflows.services import cases as case_services
+from workflows.services import records as record_services
+from workflows.services import tasks as task_services
+from workflows.services import training
+
+from .schemas import ActIn, ActOut, Done, Error, Id, Me, TaskDetail, TaskPage
+from .shapes import case_summary, opinion, task_summary, work
+
+router = Router(tags=["任务"])
+ERRORS = {401: Error, 403: Error, 404: Error, 409: Error, 422: Error}
+ACT_ERRORS = {400: Error, **ERRORS}
+
+# Which decisions each step takes (the task page's buttons for the same step).
+NODE_ACTIONS = {
+    CaseFlow.pair: ("pair",),
+    CaseFlow.accept: ("accept", "decline"),
+    CaseFlow.submit: ("submit",),
+    CaseFlow.branch_review: ("approve", "return"),
+    CaseFlow.unit_review: ("approve", "return"),
+    CaseFlow.city_filing: ("file", "return"),
+    CaseFlow.record: ("record",),
+    CaseFlow.submit_work: ("work_submit",),
+    CaseFlow.review_work: ("work_accept", "work_return"),
+    CaseFlow.opinion: ("opinion",),
+}
+
+
+class Paging(Schema):
+    limit: int = Field(50, ge=1, le=200)
+    offset: int = Field(0, ge=0, le=1_000_000)
+
+
+@router.get("/me", response={200: Me, 401: Error}, summary="当前用户")
+def me(request):
+    user = request.user
+    return {"id": user.pk, "username": user.get_username(), "name": visibility.display_name(user)}
+
+
+def _page(qs, paging: Paging) -> dict:
+    qs = qs.order_by("due_at", "id")
+    return {"count": qs.count(), "items": [task_summary(t) for t in qs[paging.offset : paging.offset + paging.limit]]}
+
+
+@router.get("/tasks", response={200: TaskPage, **ERRORS}, summary="我的待办")
+def my_tasks(request, paging: Query[Paging]):
+    return _page(selectors.inbox_for_user(request.user), paging)
+
+
+@router.get("/queue", response={200: TaskPage, **ERRORS}, summary="待认领")
+def my_queue(request, paging: Query[Paging]):
+    return _page(selectors.queue_for_user(request.user), paging)
+
+
+def _can_act(user, task) -> bool:
+    try:
+        case_services.task_check_actor(user, task)
+    except GuardError:
+        return False
+    return True
+
+
+def _detail(user, task) -> dict:
+    is_open = task.status in OPEN_TASK_STATUSES
+    can_act = is_open and _can_act(user, task)
+    view = visibility.case_view(user, task.case)
+    node = task.flow_task
+    data = {
+        **task_summary(task),
+        "is_open": is_open,
+        "owner": visibility.person_name(task.owner, view),
+        "can_act": can_act,
+        "can_claim": bool(task.status == STATUS.NEW and task.role and selectors.user_holds(user, task.role, task.org)),
+        "can_unclaim": bool(task.status == STATUS.ASSIGNED and task.owner_id == user.pk and task.role),
+        "actions": list(NODE_ACTIONS.get(node, ())) if can_act else [],
+        "case": case_summary(task.case),
+        "gate": training.gate_missing(task.case) if node == CaseFlow.submit and is_open else None,
+        "work": work(task.work) if task.work_id else None,
+        "mentor_candidates": None,
+    }
+    if can_act and node == CaseFlow.pair:
+        data["mentor_candidates"] = [
+            {"id": t.pk, "name": t.name, "org": t.org.name} for t in _mentor_candidates(user, task.case)
+        ]
+    opinions = (
+        selectors.work_opinions_for(user, task.work) if task.work_id else selectors.case_opinions_for(user, task.case)
+    )
+    data["opinions"] = [opinion(e) for e in opinions]
+    return data
+
+
+@router.get("/tasks/{task_id}", response={200: TaskDetail, **ERRORS}, summary="任务详情")
+def task_detail(request, task_id: Id):
+    task = selectors.task_for_user(request.user, task_id)
+    return _detail(request.user, task)
+
+
+def _form_data(payload: ActIn, *names) -> QueryDict:
+    data = QueryDict(mutable=True)
+    for name in names:
+        value = getattr(payload, name)
+        if value is None:
+            continue
+        if isinstance(value, list):
+            data.setlist(name, [str(v) for v in value])
+        else:
+            data[name] = str(value)
+    return data
+
+
+def _valid(form):
+    if not form.is_valid():
+        raise GuardError(first_error(form))
+    return form.cleaned_data
+
+
+@router.post("/tasks/{task_id}/act", response={200: ActOut, **ACT_ERRORS}, summary="办理任务")
+def task_act(request, task_id: Id, payload: ActIn):
+    """One decision on a task, as the task page takes it; ``action`` names it."""
+    user = request.user
+    task = selectors.task_for_user(user, task_id)
+    case_services.task_check_actor(user, task)
+    action = payload.action
+    if action not in NODE_ACTIONS.get(task.flow_task, ()):
+        raise GuardError(_("此操作不适用于“%(title)s”任务。") % {"title": task.flow_task.task_title})
+    message = _ACTIONS[action](user, task, payload)
+    case = task.case
+    case.refresh_from_db()
+    return {
+        "detail": message,
+        "task_id": task.pk,
+        "case_id": case.pk,
+        "case_state": case.state,
+        "case_state_label": case.get_state_display(),
+    }
+
+
+def _pair(user, task, payload):
+    form = PairForm(
+        _form_data(payload, "mentors"),
+        candidates=_mentor_candidates(user, task.case),
+        party_status_visible=visibility.party_status_visible(user),
+    )
+    case_services.case_pair(actor=user, task_id=task.pk, mentor_ids=_valid(form)["mentors"])
+    return _("已指定培养人，等待培养人接受结对。")
+
+
+def _accept(user, task, payload):
+    case_services.mentor_accept(actor=user, task_id=task.pk)
+    return _("已接受结对。")
+
+
+def _decline(user, task, payload):
+    reason = _valid(RequiredReasonForm(_form_data(payload, "reason")))["reason"]
+    case_services.mentor_decline(actor=user, task_id=task.pk, reason=reason)
+    return _("已谢绝结对，党务干部将重新安排。")
+
+
+def _submit(user, task, payload):
+    case_services.case_submit(actor=user, task_id=task.pk)
+    return _("已提交支部审核。")
+
+
+def _approve(user, task, payload):
+    reason = _valid(ReasonForm(_form_data(payload, "reason")))["reason"]
+    case_services.case_approve(actor=user, task_id=task.pk, reason=reason)
+    return _("审核通过，已报上一级。")
+
+
+def _return(user, task, payload):
+    reason = _valid(RequiredReasonForm(_form_data(payload, "reason")))["reason"]
+    case_services.case_return(actor=user, task_id=task.pk, reason=reason)
+    return _("已退回上一步。")
+
+
+def _file(user, task, payload):
+    data = _valid(FileForm(_form_data(payload, "year", "note")))
+    case_services.case_file(actor=user, task_id=task.pk, **data)
+    return _("已备案，案例完成并生成附件2汇总行。")
+
+
+def _record(user, task, payload):
+    data = _valid(RecordForm(_form_data(payload, "date", "kind", "content"), kinds=KINDS_FOR_CASE[task.case.kind]))
+    record_services.record_write(actor=user, case_id=task.case_id, task_id=task.pk, files=[], **data)
+    return _("培养记录已签名保存，本期记录任务已完成。")
+
+
+def _work_submit(user, task, payload):
+    # The file is required (the service checks its bytes); JSON carries none, so this answers the
+    # form's own message unless a later version accepts multipart uploads here.
+    data = _valid(WorkForm(_form_data(payload, "title", "summary")))
+    training.work_submit(actor=user, task_id=task.pk, upload=data["file"], title=data["title"], summary=data["summary"])
+    return _("已提交，等待培养人审阅。")
+
+
+def _work_review(accept):
+    def review(user, task, payload):
+        form = ReasonForm(_form_data(payload, "reason"))
+        training.work_review(actor=user, task_id=task.pk, accept=accept, note=_valid(form)["reason"])
+        return _("已审阅通过。") if accept else "已退回培养对象修改。"
+
+    return review
+
+
+def _opinion(user, task, payload):
+    text = _valid(OpinionForm(_form_data(payload, "text")))["text"]
+    training.opinion_write(actor=user, case_id=task.case_id, text=text)
+    return _("培养人意见已签名保存。")
+
+
+_ACTIONS = {
+    "pair": _pair,
+    "accept": _accept,
+    "decline": _decline,
+    "submit": _submit,
+    "approve": _approve,
+    "return": _return,
+    "file": _file,
+    "record": _record,
+    "work_submit": _work_submit,
+    "work_accept": _work_review(True),
+    "work_return": _work_review(False),
+    "opinion": _opinion,
+}
+
+
+@router.post("/tasks/{task_id}/claim", response={200: Done, **ERRORS}, summary="认领")
+def task_claim(request, task_id: Id):
+    task_services.task_claim(actor=request.user, task_id=task_id)
+    return {"detail": _("已认领，任务已进入“我的待办”。")}
+
+
+@router.post("/tasks/{task_id}/unclaim", response={200: Done, **ERRORS}, summary="放回待认领")
+def task_unclaim(request, task_id: Id):
+    task_services.task_unclaim(actor=request.user, task_id=task_id)
+    return {"detail": _("已放回待认领。")}
