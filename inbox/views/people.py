@@ -22,20 +22,6 @@ from workflows.services import people_import
 
 from .common import done, file_response, guarded, post_only
 
-TEACHER_VALUES = (
-    "staff_no",
-    "name",
-    "sex",
-    "birth_date",
-    "subject",
-    "position",
-    "party_status",
-    "titles",
-    "is_backbone",
-    "honours",
-    "planned_kind",
-)
-
 
 def _teacher_orgs(user):
     return selectors.people_orgs(user, svc.MANAGERS, svc.TEACHER_ORG_KINDS)
@@ -92,7 +78,7 @@ def teacher_add(request):
         return _teacher_page(request, form=form, error=first_error(form), status=400)
     data = form.cleaned_data
     try:
-        teacher = svc.teacher_create(actor=request.user, org_id=data["org"], **{f: data[f] for f in TEACHER_VALUES})
+        teacher = svc.teacher_create(actor=request.user, org_id=data["org"], **{f: data[f] for f in svc.TEACHER_FIELDS})
     except GuardError as error:
         if error.status == 404:
             raise
@@ -108,7 +94,7 @@ def teacher_edit(request, teacher_id: int):
     teacher = selectors.people_teacher(request.user, teacher_id)
     svc.check_can_manage(request.user, teacher.org)
     orgs = [o for o in _teacher_orgs(request.user) if o.pk != teacher.org_id]
-    initial = {f: getattr(teacher, f) for f in TEACHER_VALUES}
+    initial = {f: getattr(teacher, f) for f in svc.TEACHER_FIELDS}
     form = TeacherForm(initial=initial, with_org=False)
     transfer_form = TransferForm(orgs=orgs)
     if request.method != "POST":
@@ -127,7 +113,7 @@ def teacher_edit(request, teacher_id: int):
             if not form.is_valid():
                 raise GuardError(first_error(form))
             data = form.cleaned_data
-            values = {f: data[f] for f in TEACHER_VALUES}
+            values = {f: data[f] for f in svc.TEACHER_FIELDS}
             svc.teacher_edit(actor=request.user, teacher_id=teacher.pk, reason=data["reason"], **values)
             message = _("已保存%(name)s的资料，修改内容已记入审计日志。")
     except GuardError as error:
