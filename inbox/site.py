@@ -10,6 +10,7 @@ from workflows.services.reports import report_tasks_for_user
 from workflows.services.security import can_release_lockouts
 
 from .views import annex2, cases, completeness, jobs, lists, notifications, policy, records, reports, tasks, training
+from .views import api_tokens as api_token_views
 from .views import audit as audit_views
 from .views import dashboard as dashboard_views
 from .views import documents as document_views
@@ -91,6 +92,8 @@ class InboxApp(Application):
         path("people/import/template.xlsx", people_views.people_template_download, name="people_template"),
         path("security/lockouts/release/", security_views.lockout_release, name="lockout_release"),
         path("verify/", verify_views.verify_page, name="verify"),
+        path("api-tokens/", api_token_views.api_tokens_page, name="api_tokens"),
+        path("api-tokens/<int:token_id>/revoke/", api_token_views.api_token_revoke, name="api_token_revoke"),
     ]
 
     @property
