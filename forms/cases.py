@@ -6,18 +6,64 @@ from django.utils.translation import gettext_lazy as _
 
 from workflows.models import CaseKind
 
-
-class ReasonForm(forms.Form):
-    reason = forms.CharField(label=_("理由"), widget=forms.Textarea(attrs={"rows": 3}), max_length=1000, required=False)
+from .text import BidiRefusingForm, limited_text
 
 
-class RequiredReasonForm(forms.Form):
-    reason = forms.CharField(
-        label=_("理由"),
-        widget=forms.Textarea(attrs={"rows": 3}),
-        max_length=1000,
-        error_messages={"required": _("请填写理由。")},
+class ReasonForm(BidiRefusingForm):
+    """An optional note on a decision; subclasses name it (审核意见, 催办说明, …) for the page and
+    its length refusal. ``auto_id`` keeps the ids apart when several sit on one page."""
+
+    reason = limited_text(_("理由"), 1000, required=False, rows=2)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", f"id_{type(self).__name__.lower()}_%s")
+        super().__init__(*args, **kwargs)
+
+
+class RequiredReasonForm(ReasonForm):
+    reason = limited_text(_("理由"), 1000, rows=2, required_message=_("请填写理由。"))
+
+
+class ApproveForm(ReasonForm):
+    reason = limited_text(_("审核意见"), 1000, required=False, rows=2)
+
+
+class ReturnForm(RequiredReasonForm):
+    reason = limited_text(_("退回理由"), 1000, rows=2, required_message=_("请填写理由。"))
+
+
+class DeclineForm(RequiredReasonForm):
+    reason = limited_text(_("谢绝理由"), 1000, rows=2, required_message=_("请填写理由。"))
+
+
+class WorkAcceptForm(ReasonForm):
+    reason = limited_text(_("审阅意见"), 1000, required=False, rows=2)
+
+
+class WorkReturnForm(RequiredReasonForm):
+    reason = limited_text(
+        _("退回理由"), 1000, rows=2, required_message=_("退回修改时请写明理由，告诉培养对象需要改什么。")
     )
+
+
+class UrgeForm(ReasonForm):
+    reason = limited_text(_("催办说明"), 1000, required=False, rows=2)
+
+
+class WithdrawForm(ReasonForm):
+    reason = limited_text(_("撤回说明"), 1000, required=False, rows=2)
+
+
+class PauseForm(RequiredReasonForm):
+    reason = limited_text(_("暂停理由"), 1000, rows=2, required_message=_("请填写理由。"))
+
+
+class ResumeForm(ReasonForm):
+    reason = limited_text(_("说明"), 1000, required=False, rows=2)
+
+
+class ExitForm(RequiredReasonForm):
+    reason = limited_text(_("退出理由"), 1000, rows=2, required_message=_("请填写理由。"))
 
 
 def _teacher_traits(teacher, party_status_visible) -> list[str]:
@@ -31,7 +77,7 @@ def _teacher_traits(teacher, party_status_visible) -> list[str]:
     return traits
 
 
-class RegisterCaseForm(forms.Form):
+class RegisterCaseForm(BidiRefusingForm):
     # Only the choice list is offered here; whether the teacher is in scope is the service's
     # decision (an id outside the user's subtree answers 404, like any cross-scope URL).
     teacher = forms.IntegerField(
@@ -44,7 +90,7 @@ class RegisterCaseForm(forms.Form):
         choices=CaseKind.choices,
         error_messages={"required": _("请选择“双培”类别。"), "invalid_choice": _("“双培”类别只能是 1 或 2。")},
     )
-    note = forms.CharField(label=_("备注"), max_length=200, required=False)
+    note = limited_text(_("备注"), 200, required=False)
 
     def __init__(self, *args, teachers=(), party_status_visible=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -54,7 +100,7 @@ class RegisterCaseForm(forms.Form):
         ]
 
 
-class PairForm(forms.Form):
+class PairForm(BidiRefusingForm):
     mentors = forms.TypedMultipleChoiceField(
         widget=forms.CheckboxSelectMultiple,
         label=_("培养人（1–2名）"),
@@ -70,7 +116,7 @@ class PairForm(forms.Form):
         ]
 
 
-class FileForm(forms.Form):
+class FileForm(BidiRefusingForm):
     year = forms.IntegerField(
         label=_("完成年度"),
         min_value=2000,
@@ -82,32 +128,32 @@ class FileForm(forms.Form):
             "max_value": _("完成年度须为 2000–2100 之间的年份。"),
         },
     )
-    note = forms.CharField(label=_("备注"), max_length=200, required=False)
+    note = limited_text(_("备注"), 200, required=False)
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("initial", {"year": timezone.localdate().year})
         super().__init__(*args, **kwargs)
 
 
-class ReassignForm(forms.Form):
+class ReassignForm(BidiRefusingForm):
     to_user = forms.TypedChoiceField(
         label=_("改派给"),
         coerce=int,
         error_messages={"required": _("请选择改派对象。"), "invalid_choice": _("改派对象不在可选范围内。")},
     )
-    reason = forms.CharField(label=_("理由"), max_length=500, required=False)
+    reason = limited_text(_("改派理由"), 500, required=False)
 
     def __init__(self, *args, users=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["to_user"].choices = [("", "——")] + [(u.pk, u.get_full_name() or u.get_username()) for u in users]
 
 
-class RepairForm(forms.Form):
+class RepairForm(BidiRefusingForm):
     leaving = forms.TypedChoiceField(
         label=_("离任的培养人"), coerce=int, error_messages={"required": _("请选择离任的培养人。")}
     )
     mentors = forms.TypedMultipleChoiceField(label=_("新培养人"), coerce=int, required=False)
-    reason = forms.CharField(label=_("理由"), max_length=500, error_messages={"required": _("请填写更换理由。")})
+    reason = limited_text(_("更换理由"), 500, required_message=_("请填写更换理由。"))
 
     def __init__(self, *args, current=(), candidates=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -121,7 +167,7 @@ def first_error(form: forms.Form) -> str:
     return ""
 
 
-class RecordForm(forms.Form):
+class RecordForm(BidiRefusingForm):
     date = forms.DateField(
         label=_("日期"),
         widget=forms.DateInput(attrs={"placeholder": "2026-11-21"}, format="%Y-%m-%d"),
@@ -129,12 +175,7 @@ class RecordForm(forms.Form):
     )
     # The list offers this 类别's forms; whether a value fits the case is the service's decision.
     kind = forms.CharField(label=_("形式"), widget=forms.Select, error_messages={"required": _("请选择培养形式。")})
-    content = forms.CharField(
-        label=_("培养内容及成效"),
-        widget=forms.Textarea(attrs={"rows": 4}),
-        max_length=4000,
-        error_messages={"required": _("请填写培养内容及成效。")},
-    )
+    content = limited_text(_("培养内容及成效"), 4000, rows=4, required_message=_("请填写培养内容及成效。"))
 
     def __init__(self, *args, kinds=(), **kwargs):
         kwargs.setdefault("initial", {"date": timezone.localdate()})
@@ -143,19 +184,14 @@ class RecordForm(forms.Form):
 
 
 class CorrectRecordForm(RecordForm):
-    reason = forms.CharField(label=_("更正理由"), max_length=500, error_messages={"required": _("请填写更正理由。")})
+    reason = limited_text(_("更正理由"), 500, required_message=_("请填写更正理由。"))
 
 
-class WorkForm(forms.Form):
+class WorkForm(BidiRefusingForm):
     """A semester's 典型案例 or 论文: title, summary and the file."""
 
-    title = forms.CharField(label=_("题目"), max_length=200, error_messages={"required": _("请填写题目。")})
-    summary = forms.CharField(
-        label=_("摘要"),
-        widget=forms.Textarea(attrs={"rows": 3}),
-        max_length=2000,
-        error_messages={"required": _("请填写摘要（几句话说明主要内容）。")},
-    )
+    title = limited_text(_("题目"), 200, required_message=_("请填写题目。"))
+    summary = limited_text(_("摘要"), 2000, rows=3, required_message=_("请填写摘要（几句话说明主要内容）。"))
     file = forms.FileField(
         label=_("文件（PDF、Word、Excel、JPG 或 PNG）"),
         # Empty, oversized or disguised files are refused by the service, which names the file.
@@ -164,10 +200,5 @@ class WorkForm(forms.Form):
     )
 
 
-class OpinionForm(forms.Form):
-    text = forms.CharField(
-        label=_("培养人意见"),
-        widget=forms.Textarea(attrs={"rows": 3}),
-        max_length=2000,
-        error_messages={"required": _("请填写培养人意见。")},
-    )
+class OpinionForm(BidiRefusingForm):
+    text = limited_text(_("培养人意见"), 2000, rows=3, required_message=_("请填写培养人意见。"))

@@ -7,7 +7,9 @@ from django.utils.translation import gettext_lazy as _
 
 from workflows.models import PartyStatus, Role, Sex, Teacher
 from workflows.models.people import PlannedKind
-from workflows.services.people import bidi_refusal, field_max_length, party_kind_conflict
+from workflows.services.people import field_max_length, party_kind_conflict
+
+from .text import BidiRefusingForm
 
 DATE_HINT = _("请按 1985-03-09 的格式填写日期。")
 
@@ -38,15 +40,8 @@ def _reason(label) -> forms.CharField:
     )
 
 
-class PeopleForm(forms.Form):
+class PeopleForm(BidiRefusingForm):
     """Refuses invisible direction controls in every text field (a name would display reversed)."""
-
-    def clean(self):
-        data = super().clean()
-        for name, value in list(data.items()):
-            if isinstance(value, str) and (refusal := bidi_refusal(self.fields[name].label, value)):
-                self.add_error(name, f"{refusal}。")
-        return data
 
 
 def _org_choices(orgs) -> list:

@@ -8,12 +8,14 @@ from django.utils.translation import gettext as _
 from viewflow.workflow.status import STATUS
 
 from forms.cases import (
+    ExitForm,
     OpinionForm,
-    ReasonForm,
+    PauseForm,
     RecordForm,
     RegisterCaseForm,
     RepairForm,
-    RequiredReasonForm,
+    ResumeForm,
+    WithdrawForm,
     first_error,
 )
 from workflows import as_of, selectors, visibility
@@ -93,8 +95,18 @@ def _case_context(request, case, **extra):
             if manager is not None and case.state == CaseState.TRAINING
             else None
         ),
+        # The case actions' text areas: bound after a refusal, so what was typed stays.
+        **{key: extra.pop(key, None) or form_class() for key, form_class in CASE_TEXT_FORMS.items()},
         **extra,
     }
+
+
+CASE_TEXT_FORMS = {
+    "withdraw_form": WithdrawForm,
+    "pause_form": PauseForm,
+    "resume_form": ResumeForm,
+    "exit_form": ExitForm,
+}
 
 
 @login_required
@@ -224,7 +236,7 @@ def case_register(request):
     return TemplateResponse(request, "inbox/case_register.html", {"form": form})
 
 
-def _case_action(service, *, required_reason: bool, message: str, managers_only: bool = True):
+def _case_action(service, *, key: str, message: str, managers_only: bool = True):
     @login_required
     @post_only
     @guarded
@@ -232,16 +244,16 @@ def _case_action(service, *, required_reason: bool, message: str, managers_only:
         case = selectors.case_for_user(request.user, case_id)
         if managers_only:
             case_services.case_check_manager(request.user, case)
-        form = (RequiredReasonForm if required_reason else ReasonForm)(request.POST)
+        form = CASE_TEXT_FORMS[key](request.POST)
         if not form.is_valid():
-            context = _case_context(request, case, error=first_error(form))
+            context = _case_context(request, case, error=first_error(form), **{key: form})
             return TemplateResponse(request, "inbox/case_detail.html", context, status=400)
         try:
-            service(actor=request.user, case_id=case.pk, reason=form.cleaned_data.get("reason", ""))
+            service(actor=request.user, case_id=case.pk, reason=form.cleaned_data["reason"])
         except GuardError as error:
             if error.status == 404:
                 raise
-            context = _case_context(request, case, error=error.message)
+            context = _case_context(request, case, error=error.message, **{key: form})
             return TemplateResponse(request, "inbox/case_detail.html", context, status=error.status)
         return done(request, message, reverse("inbox:case", args=[case.pk]))
 
@@ -249,13 +261,11 @@ def _case_action(service, *, required_reason: bool, message: str, managers_only:
 
 
 case_withdraw = _case_action(
-    case_services.case_withdraw, required_reason=False, managers_only=False, message=_("已撤回，案例回到上一步。")
+    case_services.case_withdraw, key="withdraw_form", managers_only=False, message=_("已撤回，案例回到上一步。")
 )
-case_pause = _case_action(case_services.case_pause, required_reason=True, message=_("已暂停，待办已收回。"))
-case_resume = _case_action(
-    case_services.case_resume, required_reason=False, message=_("已恢复，案例回到暂停前的阶段。")
-)
-case_exit = _case_action(case_services.case_exit, required_reason=True, message=_("案例已退出。"))
+case_pause = _case_action(case_services.case_pause, key="pause_form", message=_("已暂停，待办已收回。"))
+case_resume = _case_action(case_services.case_resume, key="resume_form", message=_("已恢复，案例回到暂停前的阶段。"))
+case_exit = _case_action(case_services.case_exit, key="exit_form", message=_("案例已退出。"))
 
 
 @login_required

@@ -1,5 +1,8 @@
 """A task's page and the actions taken on it."""
 
+from contextlib import contextmanager
+from functools import wraps
+
 from django.contrib.auth.decorators import login_required
 from django.db.models import Exists, OuterRef
 from django.template.response import TemplateResponse
@@ -8,14 +11,18 @@ from django.utils.translation import gettext as _
 from viewflow.workflow.status import STATUS
 
 from forms.cases import (
+    ApproveForm,
+    DeclineForm,
     FileForm,
     OpinionForm,
     PairForm,
-    ReasonForm,
     ReassignForm,
     RecordForm,
-    RequiredReasonForm,
+    ReturnForm,
+    UrgeForm,
+    WorkAcceptForm,
     WorkForm,
+    WorkReturnForm,
     first_error,
 )
 from workflows import selectors, visibility
@@ -88,6 +95,9 @@ def _task_context(request, task, **forms):
         context["work_form"] = WorkForm(initial={"title": task.work.title, "summary": task.work.summary})
     if can_act and node == CaseFlow.opinion and "opinion_form" not in forms:
         context["opinion_form"] = OpinionForm()
+    # The decision's text areas: bound after a refusal (what was typed stays), empty otherwise.
+    for key, form_class in TEXT_FORMS.items():
+        context.setdefault(key, form_class())
     if node == CaseFlow.submit and is_open:
         context["gate"] = training.gate_missing(task.case)
     if task.work_id:
@@ -95,6 +105,17 @@ def _task_context(request, task, **forms):
         # Only what was said about this piece of work, not the case's other reviews.
         context["opinions"] = selectors.work_opinions_for(user, task.work)
     return context
+
+
+# The key each action's form has on the task page (templates/inbox/task_detail.html).
+TEXT_FORMS = {
+    "approve_form": ApproveForm,
+    "return_form": ReturnForm,
+    "decline_form": DeclineForm,
+    "work_accept_form": WorkAcceptForm,
+    "work_return_form": WorkReturnForm,
+    "urge_form": UrgeForm,
+}
 
 
 def _may_urge(user, task) -> bool:
@@ -120,9 +141,40 @@ def _form_error(request, task_id, message, status=400, **forms):
     return TemplateResponse(request, "inbox/task_detail.html", context, status=status)
 
 
+class _Refused(Exception):
+    """A service refused after the form was valid: the page to answer with, the input kept."""
+
+    def __init__(self, response):
+        self.response = response
+
+
+@contextmanager
+def _keeping(request, task_id, **forms):
+    """Turn a service's refusal into the task page with the message and these bound forms (a
+    404 stays a 404: the page must not say more about a task out of scope)."""
+    try:
+        yield
+    except GuardError as error:
+        if error.status == 404:
+            raise
+        raise _Refused(_form_error(request, task_id, error.message, status=error.status, **forms)) from error
+
+
+def _answer_refusals(view):
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except _Refused as refused:
+            return refused.response
+
+    return wrapper
+
+
 @login_required
 @post_only
 @guarded
+@_answer_refusals
 def task_act(request, task_id: int):
     """One endpoint for every decision on a task; ``action`` names it."""
     task = selectors.task_for_user(request.user, task_id)
@@ -145,7 +197,8 @@ def _act(request, task, action):
         )
         if not form.is_valid():
             return _form_error(request, task_id, first_error(form), pair_form=form)
-        case_services.case_pair(actor=user, task_id=task_id, mentor_ids=form.cleaned_data["mentors"])
+        with _keeping(request, task_id, pair_form=form):
+            case_services.case_pair(actor=user, task_id=task_id, mentor_ids=form.cleaned_data["mentors"])
         return done(request, _("已指定培养人，等待培养人接受结对。"), reverse("inbox:inbox"))
     if action == "accept":
         case_services.mentor_accept(actor=user, task_id=task_id)
@@ -154,22 +207,30 @@ def _act(request, task, action):
         case_services.case_submit(actor=user, task_id=task_id)
         return done(request, _("已提交支部审核。对方认领前，可在本页“撤回我的提交”。"), case_url)
     if action == "approve":
-        form = ReasonForm(request.POST)
-        form.is_valid()
-        case_services.case_approve(actor=user, task_id=task_id, reason=form.cleaned_data.get("reason", ""))
+        form = ApproveForm(request.POST)
+        if not form.is_valid():
+            return _form_error(request, task_id, first_error(form), approve_form=form)
+        with _keeping(request, task_id, approve_form=form):
+            case_services.case_approve(actor=user, task_id=task_id, reason=form.cleaned_data["reason"])
         return done(request, _("审核通过，已报上一级。对方认领前，可在本页“撤回我的提交”。"), case_url)
     if action == "file":
         form = FileForm(request.POST)
         if not form.is_valid():
             return _form_error(request, task_id, first_error(form), file_form=form)
-        case_services.case_file(actor=user, task_id=task_id, **form.cleaned_data)
+        with _keeping(request, task_id, file_form=form):
+            case_services.case_file(actor=user, task_id=task_id, **form.cleaned_data)
         return done(request, _("已备案，案例完成并生成附件2汇总行。"), case_url)
     if action in ("return", "decline"):
-        form = RequiredReasonForm(request.POST)
+        key, form = (
+            ("return_form", ReturnForm(request.POST))
+            if action == "return"
+            else ("decline_form", DeclineForm(request.POST))
+        )
         if not form.is_valid():
-            return _form_error(request, task_id, first_error(form))
+            return _form_error(request, task_id, first_error(form), **{key: form})
         service = case_services.case_return if action == "return" else case_services.mentor_decline
-        service(actor=user, task_id=task_id, reason=form.cleaned_data["reason"])
+        with _keeping(request, task_id, **{key: form}):
+            service(actor=user, task_id=task_id, reason=form.cleaned_data["reason"])
         message = _("已退回上一步。") if action == "return" else _("已谢绝结对，党务干部将重新安排。")
         return done(request, message, reverse("inbox:inbox"))
     if action == "record":
@@ -206,18 +267,24 @@ def _act(request, task, action):
             return _form_error(request, task_id, error.message, status=error.status, work_form=form)
         return done(request, _("已提交，等待培养人审阅。"), reverse("inbox:inbox"))
     if action in ("work_accept", "work_return"):
-        form = ReasonForm(request.POST)
-        form.is_valid()
-        training.work_review(
-            actor=user, task_id=task_id, accept=action == "work_accept", note=form.cleaned_data.get("reason", "")
+        accept = action == "work_accept"
+        key, form = (
+            ("work_accept_form", WorkAcceptForm(request.POST))
+            if accept
+            else ("work_return_form", WorkReturnForm(request.POST))
         )
+        if not form.is_valid():
+            return _form_error(request, task_id, first_error(form), **{key: form})
+        with _keeping(request, task_id, **{key: form}):
+            training.work_review(actor=user, task_id=task_id, accept=accept, note=form.cleaned_data["reason"])
         message = _("已审阅通过。") if action == "work_accept" else _("已退回培养对象修改。")
         return done(request, message, reverse("inbox:inbox"))
     if action == "opinion":
         form = OpinionForm(request.POST)
         if not form.is_valid():
             return _form_error(request, task_id, first_error(form), opinion_form=form)
-        training.opinion_write(actor=user, case_id=task.case_id, text=form.cleaned_data["text"])
+        with _keeping(request, task_id, opinion_form=form):
+            training.opinion_write(actor=user, case_id=task.case_id, text=form.cleaned_data["text"])
         return done(request, _("培养人意见已签名保存。"), reverse("inbox:inbox"))
     raise GuardError(_("未知的操作，请在下方重新选择。"))
 
@@ -241,17 +308,15 @@ def task_unclaim(request, task_id: int):
 @login_required
 @post_only
 @guarded
+@_answer_refusals
 def task_urge(request, task_id: int):
     task = selectors.task_for_user(request.user, task_id)
     reminders.check_can_urge(request.user, task)
-    form = ReasonForm(request.POST)
-    form.is_valid()
-    try:
-        count = reminders.task_urge(actor=request.user, task_id=task_id, reason=form.cleaned_data.get("reason", ""))
-    except GuardError as error:
-        if error.status == 404:
-            raise
-        return _form_error(request, task_id, error.message, status=error.status)
+    form = UrgeForm(request.POST)
+    if not form.is_valid():
+        return _form_error(request, task_id, first_error(form), urge_form=form)
+    with _keeping(request, task_id, urge_form=form):
+        count = reminders.task_urge(actor=request.user, task_id=task_id, reason=form.cleaned_data["reason"])
     return done(request, _("已催办，%(n)d 人收到通知。") % {"n": count}, reverse("inbox:task", args=[task_id]))
 
 

@@ -8,7 +8,6 @@ record, ``changes = {field: [old, new]}``, with nothing written when nothing cha
 """
 
 import datetime
-import re
 import secrets
 from dataclasses import dataclass
 
@@ -22,6 +21,7 @@ from ..models import AuditAction, Case, Organisation, OrgKind, PartyStatus, Role
 from ..models.organisations import SCHOOL_LEVEL_KINDS, UNIT_KINDS
 from ..models.people import PARTY_MEMBER_STATUSES, PlannedKind
 from ..selectors import user_assignments
+from ..text import bidi_refusal
 from .audit import audit_log
 
 # Who manages people in their subtree; an auditor or a branch secretary only reads.
@@ -223,8 +223,6 @@ def check_can_reset_password(actor, account) -> RoleAssignment:
 
 # 荣誉 is a TextField (no column limit): the pages and the import both stop at this many characters.
 HONOURS_MAX_LENGTH = 2000
-# Invisible direction controls (LRE…RLO, LRI…PDI): a name holding one displays reversed.
-BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
 
 def field_max_length(model, field_name: str) -> int | None:
@@ -239,16 +237,6 @@ def length_refusal(label, text: str, limit: int | None) -> str:
     if limit is None or len(text) <= limit:
         return ""
     return _("%(label)s最多 %(n)d 个字符，现有 %(m)d 个") % {"label": label, "n": limit, "m": len(text)}
-
-
-def bidi_refusal(label, text: str) -> str:
-    found = BIDI_CONTROLS.search(text or "")
-    if found is None:
-        return ""
-    return _("%(label)s含有看不见的文字方向控制符（U+%(code)04X），会使文字倒序显示，请删除后重新填写") % {
-        "label": label,
-        "code": ord(found.group()),
-    }
 
 
 def party_kind_conflict(planned_kind: str, party_status: str) -> str:

@@ -41,6 +41,7 @@ from ..errors import GuardError, NotInScope
 from ..models import AuditAction, FileKind, Organisation, OrgKind, PartyStatus, Role, RoleAssignment, Sex, Teacher
 from ..models.organisations import SCHOOL_LEVEL_KINDS, UNIT_KINDS
 from ..spreadsheet import xlsx_bytes
+from ..text import bidi_refusal
 from . import people
 from .attachments import check_zip_structure
 from .people import Acting
@@ -242,7 +243,7 @@ def _read_sheets(content: bytes, errors: Errors) -> dict[str, list[Row]]:
             )
         for row in parsed:
             for key, value in row.cells.items():
-                if isinstance(value, str) and (refusal := people.bidi_refusal(columns[key], value)):
+                if isinstance(value, str) and (refusal := bidi_refusal(columns[key], value)):
                     errors.at(row, key, refusal)
         sheets[sheet] = parsed
     book.close()
