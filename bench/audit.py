@@ -15,6 +15,8 @@ the URL names otherwise). It prints:
     --format json`` runs once; its wall time, the process's CPU time and the rate are printed.
     The synthetic events record no evidence rows, so ``--no-files`` would change nothing and is
     not run separately.
+(d) the 核验 page (``chain.holds``) of a code in the middle of the chain, after signed
+    checkpoints every ``--checkpoint-every`` events were written (as ``tick`` would have);
 (c) the as-of rebuild of a 200-event case (bench/as_of.py's ``build_case`` / ``time_rebuild``),
     target ≤ 20 ms;
 (a) append cost: 认领 / 放回 of a prepared case's open step through the real services
@@ -170,6 +172,41 @@ def time_verify(*args: str) -> dict:
     return {"code": code, "wall": wall, "cpu": cpu, "events": report["events"], "problems": report["problems"][:3]}
 
 
+def time_holds(every: int) -> dict:
+    """Signed checkpoints every ``every`` events (bulk, as ``tick`` would have written them),
+    then the 核验 page's check of a code in the middle of the chain."""
+    import statistics
+
+    from workflows import chain
+    from workflows.models import AuditCheckpoint, AuditEvent
+
+    os.environ.setdefault("AUDIT_SIGNING_KEY", "bench-audit-key")
+    key = chain.signing_key()
+    at = datetime.datetime(2026, 6, 1, tzinfo=datetime.UTC)
+    last = AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first()
+    rows = AuditEvent.objects.filter(seq__in=range(every, last + 1, every)).values_list("seq", "hash")
+    AuditCheckpoint.objects.bulk_create(
+        [AuditCheckpoint(seq=s, head_hash=h, at=at, signature=chain.sign(key, s, h, at)) for s, h in rows],
+        batch_size=BATCH,
+    )
+    seq = last // 2 + 123
+    code = chain.format_code(seq, AuditEvent.objects.get(seq=seq).hash)
+    times = []
+    for _ in range(5):
+        start = time.perf_counter()
+        ok, message = chain.holds(code)
+        times.append((time.perf_counter() - start) * 1000)
+    start = (seq // every) * every or 1
+    return {
+        "seq": seq,
+        "start": start,
+        "end": min(start + every, last),
+        "ok": ok,
+        "message": message,
+        "median_ms": statistics.median(times),
+    }
+
+
 # --- (a) append cost ----------------------------------------------------------------------
 
 
@@ -280,6 +317,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0, help="per mode, for the append cost")
     parser.add_argument("--runs", type=int, default=20, help="as-of rebuilds timed")
     parser.add_argument("--as-of-events", type=int, default=200)
+    parser.add_argument("--checkpoint-every", type=int, default=10_000, help="for the 核验 page's timing")
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL", ""))
     args = parser.parse_args()
 
@@ -317,6 +355,13 @@ def main() -> None:
         from tests.factories import make_world
 
         world = make_world()
+        h = time_holds(args.checkpoint_every)
+        log(
+            f"核验 page (chain.holds) of a code at seq {h['seq']:,} with a signed checkpoint every "
+            f"{args.checkpoint_every:,} events: median {h['median_ms']:.1f} ms of 5 "
+            f"(segment seq {h['start']:,}–{h['end']:,}); {'ok' if h['ok'] else 'NOT OK: ' + h['message']}"
+        )
+
         log(as_of.describe(as_of.time_rebuild(as_of.build_case(args.as_of_events, world=world), args.runs)))
 
         a = append_cost(world, args.seconds)
