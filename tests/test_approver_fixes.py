@@ -123,3 +123,90 @@ def test_a_too_long_pause_reason_on_the_case_page_is_refused_and_kept(world):
     before = snapshot()
     response = client_for(world.officer).post(f"/inbox/cases/{case.pk}/pause/", {"reason": LONG})
     _refused_keeping(response, before, "暂停理由最多 1000 字，现有 1001 字", LONG)
+
+
+# --- 3. 改派 to a colleague, never to the holder ------------------------------------------------------
+
+
+def _claimed_branch_review(w):
+    from tests.factories import make_user
+    from workflows.models import Role
+
+    deputy = make_user("branch_deputy", org=w.branch, role=Role.BRANCH_SECRETARY, full_name="支部副书记")
+    case = _to_branch_review(w)
+    task = the_open_task(case)
+    assert client_for(w.secretary).post(f"/inbox/tasks/{task.pk}/claim/").status_code == 302
+    return task, deputy
+
+
+def test_reassign_offers_the_colleagues_not_the_holder(world):
+    task, deputy = _claimed_branch_review(world)
+    body = client_for(world.officer).get(f"/inbox/tasks/{task.pk}/").content.decode()
+    form = body.split('name="to_user"')[1].split("</select>")[0]
+    assert f'value="{deputy.pk}"' in form and "支部副书记" in form
+    assert f'value="{world.secretary.pk}"' not in form
+
+
+def test_reassigning_to_the_holder_is_refused_in_chinese(world):
+    task, _deputy = _claimed_branch_review(world)
+    before = snapshot()
+    response = client_for(world.officer).post(
+        f"/inbox/tasks/{task.pk}/reassign/", {"to_user": world.secretary.pk, "reason": "换人"}
+    )
+    assert response.status_code == 400
+    assert "改派对象不在可选范围内" in alert_text(response)
+    assert snapshot() == before
+
+
+def test_the_service_refuses_reassigning_to_the_holder(world):
+    import pytest
+
+    from workflows.errors import GuardError
+    from workflows.services import tasks as task_services
+
+    task, _deputy = _claimed_branch_review(world)
+    before = snapshot()
+    with pytest.raises(GuardError, match="现在就由支部书记办理"):
+        task_services.task_reassign(actor=world.officer, task_id=task.pk, to_user_id=world.secretary.pk)
+    assert snapshot() == before
+
+
+# --- 7. one status label; a GET on an action URL ----------------------------------------------------
+
+
+def test_a_get_on_an_action_url_leads_to_the_task_page(world):
+    case = _to_branch_review(world)
+    task = the_open_task(case)
+    client = client_for(world.secretary)
+    for action in ("act", "claim", "urge", "reassign"):
+        response = client.get(f"/inbox/tasks/{task.pk}/{action}/")
+        assert response.status_code == 405 and response["Allow"] == "POST"
+        assert "请在任务页面上操作" in alert_text(response)
+        assert f'href="/inbox/tasks/{task.pk}/"' in response.content.decode()
+    response = client.get(f"/inbox/cases/{case.pk}/pause/")
+    assert response.status_code == 405 and f'href="/inbox/cases/{case.pk}/"' in response.content.decode()
+
+
+def _state_in_list_and_page(user, task):
+    import re
+
+    listing = client_for(user).get("/inbox/reports/").content.decode()
+    row = listing.split(f"/inbox/reports/tasks/{task.pk}/")[1].split("</tr>")[0]
+    page = client_for(user).get(f"/inbox/reports/tasks/{task.pk}/").content.decode()
+    shown = re.search(r'id="task-status">(.*?)</dd>', page).group(1)
+    return row, shown
+
+
+def test_a_report_task_has_one_state_in_the_list_and_on_its_page(world):
+    from viewflow.workflow.status import STATUS
+
+    from workflows.models import ReportTask
+    from workflows.services import reports
+
+    reports.report_round_open(unit=world.county, year=2026)
+    task = ReportTask.objects.get(process__unit=world.county, status=STATUS.NEW)
+    row, shown = _state_in_list_and_page(world.reviewer, task)
+    assert shown == "待认领" and "待认领" in row
+    ReportTask.objects.filter(pk=task.pk).update(owner=world.reviewer, status=STATUS.ASSIGNED)
+    row, shown = _state_in_list_and_page(world.reviewer, task)
+    assert shown == "赫山审核人 办理中" and shown in row

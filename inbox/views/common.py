@@ -4,9 +4,11 @@ from functools import wraps
 from urllib.parse import quote
 
 from django.contrib import messages
-from django.http import HttpResponse, HttpResponseNotAllowed
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from workflows.errors import GuardError
 
@@ -28,11 +30,32 @@ def guarded(view):
     return wrapper
 
 
+def _page_for_action(request, kwargs) -> str:
+    """The page an action URL belongs to: its task's, its case's, or the inbox."""
+    name = request.resolver_match.url_name if request.resolver_match else ""
+    if "task_id" in kwargs:
+        return reverse(
+            "inbox:report_task" if name.startswith("report_task") else "inbox:task", args=[kwargs["task_id"]]
+        )
+    if "case_id" in kwargs:
+        return reverse("inbox:case", args=[kwargs["case_id"]])
+    return reverse("inbox:inbox")
+
+
 def post_only(view):
+    """An action URL answers a GET (a bookmark, a pasted link) with a page that leads to where the
+    action is taken, not an empty 405."""
+
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
+            context = {
+                "message": _("这是办理操作的地址，不能直接打开。请在任务页面上操作。"),
+                "back": _page_for_action(request, kwargs),
+            }
+            response = TemplateResponse(request, "inbox/error.html", context, status=405)
+            response["Allow"] = "POST"
+            return response
         return view(request, *args, **kwargs)
 
     return wrapper

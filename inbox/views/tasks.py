@@ -52,6 +52,14 @@ def _mentor_candidates(user, case):
     return teachers.exclude(user__isnull=True).order_by("name")[:500]
 
 
+def _reassign_candidates(task):
+    """改派 offers the colleagues holding the step's role at the task's organisation, not the
+    person who holds the task now."""
+    if not task.role:
+        return []
+    return selectors.users_holding(task.role, task.org).exclude(pk=task.owner_id or 0)
+
+
 def _task_context(request, task, **forms):
     user = request.user
     is_open = task.status in OPEN_TASK_STATUSES
@@ -83,7 +91,7 @@ def _task_context(request, task, **forms):
     if can_act and task.flow_task == CaseFlow.city_filing and "file_form" not in forms:
         context["file_form"] = FileForm()
     if supervisor and "reassign_form" not in forms:
-        context["reassign_form"] = ReassignForm(users=selectors.users_holding(task.role, task.org))
+        context["reassign_form"] = ReassignForm(users=_reassign_candidates(task))
     context["can_urge"] = is_open and _may_urge(user, task)
     context["urged_today"] = selectors.urged_today(task) if context["can_urge"] else None
     if context["urged_today"]:
@@ -326,7 +334,7 @@ def task_urge(request, task_id: int):
 def task_reassign(request, task_id: int):
     task = selectors.task_for_user(request.user, task_id)
     task_services.task_check_supervisor(request.user, task)
-    form = ReassignForm(request.POST, users=selectors.users_holding(task.role, task.org) if task.role else [])
+    form = ReassignForm(request.POST, users=_reassign_candidates(task))
     if not form.is_valid():
         return _form_error(request, task_id, first_error(form), reassign_form=form)
     task_services.task_reassign(

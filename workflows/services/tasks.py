@@ -82,6 +82,11 @@ def task_reassign(*, actor, task_id: int, to_user_id: int, reason: str = "") -> 
                 _("改派对象须是%(org)s的%(role)s，请从列表中选择。")
                 % {"org": task.org.name, "role": Role(task.role).label}
             )
+        if target.pk == task.owner_id:
+            raise GuardError(
+                _("该任务现在就由%(who)s办理，改派须选择另一位%(role)s。")
+                % {"who": target.get_full_name() or _("该承办人"), "role": Role(task.role).label}
+            )
         set_owner(
             task,
             target,
