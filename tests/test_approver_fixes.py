@@ -210,3 +210,46 @@ def test_a_report_task_has_one_state_in_the_list_and_on_its_page(world):
     ReportTask.objects.filter(pk=task.pk).update(owner=world.reviewer, status=STATUS.ASSIGNED)
     row, shown = _state_in_list_and_page(world.reviewer, task)
     assert shown == "赫山审核人 办理中" and shown in row
+
+
+# --- 4. one rule for 逾期 ------------------------------------------------------------------------------
+
+
+def test_the_reports_page_and_the_dashboard_agree_on_who_is_late(world):
+    import datetime
+    import re
+    import zoneinfo
+    from unittest import mock
+
+    from workflows import figures
+    from workflows.flows import AnnualReportFlow
+    from workflows.models import AnnualReport, ReportProcess
+
+    tz = zoneinfo.ZoneInfo("Asia/Shanghai")
+
+    def received(unit, sent_on):
+        process = ReportProcess.objects.create(flow_class=AnnualReportFlow, kind="annex2", unit=unit, year=2026)
+        at = datetime.datetime.combine(sent_on, datetime.time(10), tzinfo=tz)
+        AnnualReport.objects.create(
+            unit=unit, year=2026, version=1, process=process, state="accepted", dated=sent_on,
+            submitted_by=world.city_admin, submitted_at=at,
+        )  # fmt: skip
+
+    received(world.county, datetime.date(2026, 9, 1))  # on time
+    received(world.other_county, datetime.date(2026, 10, 1))  # received, but sent late
+    # 市一中（益阳师范） sent nothing.
+    now = datetime.datetime(2026, 11, 10, 10, 0, tzinfo=tz)
+    with mock.patch("django.utils.timezone.now", lambda: now):
+        body = client_for(world.city_admin).get("/inbox/reports/?year=2026").content.decode()
+        board = figures.dashboard(world.city_admin, 2026, today=now.date())
+    assert re.search(r'id="late-units">\s*1 个单位逾期未报', body), body.split('id="late-units"')[1][:80]
+    page_overdue = {
+        r.split("</td>")[0] for r in re.findall(r'<tr class="sp-late">\s*<td>(.*?)</tr>', body, re.S) if "逾期未报" in r
+    }
+    page_late = {
+        r.split("</td>")[0] for r in re.findall(r'<tr class="sp-late">\s*<td>(.*?)</tr>', body, re.S) if "逾期报送" in r
+    }
+    board_overdue = {r.name for r in board.rows if r.report is not None and r.report.overdue}
+    board_late = {r.name for r in board.rows if r.report is not None and r.report.late}
+    assert page_overdue == board_overdue == {"市一中（益阳师范）"}
+    assert page_late == board_late == {"桃江县教育局"}

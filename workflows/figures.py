@@ -15,13 +15,13 @@ The dashboard page and the bulletin PDF call the same functions, so they always 
 import datetime
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from .deadlines import annex2_due, annex2_standing, overdue_unreported
 from .errors import GuardError, NotPermitted
 from .models import (
     Annex2Row,
@@ -243,8 +243,8 @@ class ReportStatus:
 
     @property
     def overdue(self) -> bool:
-        """逾期未报: the due date has passed and nothing was submitted or accepted."""
-        return self.today > self.due and not self.reported
+        """逾期未报 (``workflows.deadlines``): due date passed, nothing submitted or accepted."""
+        return overdue_unreported(due=self.due, today=self.today, reported=self.reported)
 
     @property
     def label(self) -> str:
@@ -280,22 +280,16 @@ def report_status(versions: list, *, due: datetime.date, today: datetime.date) -
     """
     if not versions:
         return ReportStatus("none", due=due, today=today)
-    ordered = sorted(versions, key=lambda r: r.version)
-    latest = ordered[-1]
-    counted = (ReportState.SUBMITTED, ReportState.ACCEPTED, ReportState.SUPERSEDED)
-    reported = [r for r in ordered if r.state in counted]
-    first, late = ordered[0].submitted_at, False
-    if first is not None:
-        first_day = timezone.localtime(first).date() if timezone.is_aware(first) else first.date()
-        late = first_day > due
+    latest = max(versions, key=lambda r: r.version)
+    standing = annex2_standing(versions, due=due, today=today)
     return ReportStatus(
         latest.state,
         due=due,
         today=today,
         version=latest.version,
         submitted_at=latest.submitted_at,
-        reported=bool(reported),
-        late=late,
+        reported=standing.reported,
+        late=standing.late,
     )
 
 
@@ -605,11 +599,6 @@ def overdue_figures(scope: Scope, now: datetime.datetime | None = None) -> dict[
         if found is not None:
             counts[found.org.pk] += row["n"]
     return counts
-
-
-def annex2_due(year: int) -> datetime.date:
-    month, day = settings.ANNEX2_DUE
-    return datetime.date(year, month, day)
 
 
 def report_figures(scope: Scope, year: int, today: datetime.date) -> dict[int, ReportStatus]:

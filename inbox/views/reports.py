@@ -38,7 +38,7 @@ def reports_page(request):
             "years": list(range(this_year, this_year - 4, -1)),
             "rows": rows,
             "tasks": svc.report_tasks_for_user(request.user),
-            "late_count": sum(r["late"] for r in rows),
+            "late_count": sum(r["overdue"] for r in rows),
             "can_correct": {
                 r["unit"].pk for r in rows if r["accepted"] and user_holds(request.user, "reviewer", r["unit"])
             },

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from viewflow.workflow.exceptions import FlowLockFailed
 from viewflow.workflow.status import STATUS
 
+from ..deadlines import annex2_due, annex2_standing
 from ..errors import AlreadyHandled, GuardError, NotInScope, NotPermitted
 from ..flows import AnnualReportFlow, PlanFlow
 from ..models import (
@@ -523,38 +524,32 @@ def report_for_user(user, report_id: int) -> AnnualReport:
 
 def annex2_status(user, year: int) -> list[dict]:
     """Per unit in the user's scope: the newest version, the open task and the days to 10 September."""
-    from datetime import date
-
-    from django.conf import settings
-
     units = list(units_for_user(user))
-    latest, first = {}, {}
+    versions: dict[int, list] = {unit.pk: [] for unit in units}
     for report in AnnualReport.objects.filter(unit__in=units, year=year).order_by("unit_id", "version"):
-        latest[report.unit_id] = report
-        first.setdefault(report.unit_id, report.submitted_at)
+        versions[report.unit_id].append(report)
     open_tasks = {
         t.process.unit_id: t
         for t in ReportTask.objects.filter(
             process__kind=ReportKind.ANNEX2, process__year=year, process__unit__in=units, status__in=OPEN
         ).select_related("process", "owner", "org")
     }
-    month, day = settings.ANNEX2_DUE
-    due = date(year, month, day)
-    days_left = (due - timezone.localdate()).days
+    due = annex2_due(year)
+    today = timezone.localdate()
     rows = []
     for unit in units:
-        report = latest.get(unit.pk)
-        first_sent = first.get(unit.pk)
+        report = versions[unit.pk][-1] if versions[unit.pk] else None
+        standing = annex2_standing(versions[unit.pk], due=due, today=today)
         rows.append(
             {
                 "unit": unit,
                 "report": report,
                 "task": open_tasks.get(unit.pk),
                 "due": due,
-                "days_left": days_left,
-                # Late: nothing sent by 10 September, or first sent after it.
-                "late": (first_sent is None and days_left < 0)
-                or (first_sent is not None and timezone.localdate(first_sent) > due),
+                "days_left": (due - today).days,
+                # 逾期未报 and 逾期报送, as the dashboard says them (workflows/deadlines.py).
+                "overdue": standing.overdue,
+                "late": standing.late,
                 "accepted": report is not None and report.state == ReportState.ACCEPTED,
             }
         )
