@@ -45,9 +45,7 @@ def api_token_create(*, actor, name: str) -> NewToken:
         # Lock the user's active tokens so two concurrent requests cannot both pass the limit.
         active = list(user_api_tokens(actor).filter(revoked_at__isnull=True).select_for_update())
         if len(active) >= MAX_ACTIVE_TOKENS:
-            raise GuardError(
-                _("您已有 %(n)d 个有效令牌，已达上限。请先撤销不再使用的令牌。") % {"n": len(active)}
-            )
+            raise GuardError(_("您已有 %(n)d 个有效令牌，已达上限。请先撤销不再使用的令牌。") % {"n": len(active)})
         token = ApiToken.objects.create(user=actor, name=name, key_hash=token_hash(raw), prefix=raw[:8])
         audit_log(
             actor=actor,
