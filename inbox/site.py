@@ -106,7 +106,7 @@ class InboxApp(Application):
         assignments = selectors.user_assignments(request.user)
         return {
             "inbox_count": selectors.inbox_for_user(request.user).count(),
-            "queue_count": selectors.queue_for_user(request.user).count(),
+            "queue_count": selectors.actionable_queue_for_user(request.user).count(),
             "escalated_count": selectors.escalated_for_user(request.user).count(),
             "unread_count": selectors.unread_count(request.user),
             "report_count": report_tasks_for_user(request.user).count(),

@@ -6,7 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tests.flow_client import act, client_for, register, the_open_task
 from tests.helpers import alert_text, snapshot
-from tests.training import PDF, complete_training, submitter, training_tasks
+from tests.training import PDF, complete_training, lifecycle_tasks, submitter, training_tasks
 from workflows.flows import CaseFlow
 from workflows.models import AuditEvent
 from workflows.services import training
@@ -253,3 +253,36 @@ def test_the_reports_page_and_the_dashboard_agree_on_who_is_late(world):
     board_late = {r.name for r in board.rows if r.report is not None and r.report.late}
     assert page_overdue == board_overdue == {"市一中（益阳师范）"}
     assert page_late == board_late == {"桃江县教育局"}
+
+
+# --- 2. an empty 我的待办 points at 待认领; steps that wait for the calendar are kept apart ----------
+
+
+def test_an_empty_inbox_points_at_the_queue(world):
+    _to_branch_review(world)
+    body = client_for(world.secretary).get("/inbox/").content.decode()
+    assert 'id="queue-hint"' in body and "待认领中有 1 项待办，可认领后办理" in body
+    assert 'href="/inbox/queue/"' in body.split('id="queue-hint"')[1].split("</div>")[0]
+
+
+def _in_training(w, name):
+    from tests.factories import make_teacher
+
+    case = register(w.officer, make_teacher(name, w.branch, is_backbone=True), "1")
+    act(w.officer, the_open_task(case), action="pair", mentors=[w.member_mentor.pk])
+    act(w.member_mentor.user, the_open_task(case), action="accept")
+    (submit,) = [t for t in lifecycle_tasks(case) if t.flow_task == CaseFlow.submit]
+    return case, submit
+
+
+def test_the_queue_keeps_steps_not_yet_due_apart(world):
+    _fresh, waiting = _in_training(world, "新培养")  # training started today: a year to go
+    served, due = _in_training(world, "期已满")
+    complete_training(served)  # its minimum period has passed
+    client = client_for(world.officer)
+    body = client.get("/inbox/queue/").content.decode()
+    assert f"/inbox/tasks/{waiting.pk}/" not in body and f"/inbox/tasks/{due.pk}/" in body
+    assert "另有 1 项“培养期满，提交支部审核”未到办理时间" in body
+    shown = client.get("/inbox/queue/?waiting=1").content.decode()
+    assert f"/inbox/tasks/{waiting.pk}/" in shown and f"/inbox/tasks/{due.pk}/" not in shown
+    assert "未到办理时间（" in shown

@@ -265,6 +265,37 @@ def queue_for_user(user) -> QuerySet[CaseTask]:
     return _task_base().filter(q, status=STATUS.NEW)
 
 
+def not_yet_due_ids(tasks: QuerySet[CaseTask], today: datetime.date | None = None) -> dict[int, datetime.date | None]:
+    """Of ``tasks``, the 提交支部审核 steps whose minimum training period has not passed, with the
+    first day they can be done (None: training not started).
+
+    The gate (``services.training.gate_missing``) has one condition nobody can hurry: time. Missing
+    works or opinions are chased by the officer, so those steps stay in the queue; a step that
+    waits for the calendar is 未到办理时间 and kept out of the default list.
+    """
+    from .flows import CaseFlow
+    from .services.training import earliest_submission
+
+    today = today or timezone.localdate()
+    waiting = {}
+    for task in tasks.filter(flow_task=CaseFlow.submit).select_related("case"):
+        ready_on = earliest_submission(task.case)
+        if ready_on is None or today < ready_on:
+            waiting[task.pk] = ready_on
+    return waiting
+
+
+def actionable_queue_for_user(user) -> QuerySet[CaseTask]:
+    """待认领 as the list shows it by default: without the steps 未到办理时间."""
+    queue = queue_for_user(user)
+    return queue.exclude(pk__in=list(not_yet_due_ids(queue)))
+
+
+def not_yet_due_queue_for_user(user) -> QuerySet[CaseTask]:
+    queue = queue_for_user(user)
+    return queue.filter(pk__in=list(not_yet_due_ids(queue)))
+
+
 def archive_for_user(user) -> QuerySet[CaseTask]:
     return _task_base().filter(owner=user, finished__isnull=False, status=STATUS.DONE)
 

@@ -104,13 +104,53 @@ class InboxView(TaskListView):
             context.update(selectors.mentor_day(self.request.user))
             # The unit's and the city's report rounds (附件2, 附件1 breakdown), with their countdown.
             context["report_tasks"] = list(report_tasks_for_user(self.request.user)[:20])
+            if not context["paginator"].count:
+                # An empty 我的待办 while work waits to be claimed: say so, and where.
+                context["queue_hint"] = selectors.actionable_queue_for_user(self.request.user).count()
         return context
 
 
 class QueueView(TaskListView):
+    """待认领 lists what can be done now; ``?waiting=1`` lists the steps 未到办理时间 (a training
+    period not yet served, ``selectors.not_yet_due_ids``), each with the day it opens."""
+
     title = _("待认领")
-    selector = staticmethod(selectors.queue_for_user)
+    selector = staticmethod(selectors.actionable_queue_for_user)
     columns = TaskListView.columns + ("claim",)
+
+    @property
+    def waiting(self) -> bool:
+        return self.request.GET.get("waiting") == "1"
+
+    def get_queryset(self):
+        if self.waiting:
+            self.queryset = selectors.not_yet_due_queue_for_user(self.request.user).order_by("due_at", "id")
+            self._ready_on = selectors.not_yet_due_ids(self.queryset)
+            return super(TaskListView, self).get_queryset()
+        return super().get_queryset()
+
+    def is_strict_filter(self):
+        return any(key != "waiting" for key in self.request.GET)
+
+    def task_title(self, task):
+        if self.waiting:
+            ready_on = self._ready_on.get(task.pk)
+            when = ready_on.strftime("%Y-%m-%d") if ready_on else _("培养开始后")
+            return format_html(
+                '{} <span class="sp-muted">{}</span>', task.title, _("未到办理时间（%(when)s 起可办）") % {"when": when}
+            )
+        return task.title
+
+    task_title.short_description = _("事项")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if self.waiting:
+            context["list_title"] = _("待认领 · 未到办理时间")
+            context["queue_waiting_view"] = True
+        else:
+            context["queue_waiting"] = selectors.not_yet_due_queue_for_user(self.request.user).count()
+        return context
 
     def claim(self, task):
         return format_html(
