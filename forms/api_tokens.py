@@ -3,8 +3,10 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from .text import BidiRefusingForm
 
-class ApiTokenForm(forms.Form):
+
+class ApiTokenForm(BidiRefusingForm):
     name = forms.CharField(
         label=_("令牌名称"),
         max_length=60,

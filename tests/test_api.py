@@ -364,7 +364,8 @@ def test_the_task_offers_what_the_page_offers(scene):
 @pytest.mark.parametrize(
     ("body", "status", "fragment"),
     [
-        ({"action": "approve", "reason": "很" * 1001}, 400, "1000"),
+        ({"action": "approve", "reason": "很" * 1001}, 400, "审核意见最多 1000 字"),
+        ({"action": "return", "reason": "退回\u202e理由"}, 400, "文字方向控制符"),
         ({"action": "return"}, 400, "理由"),
         ({"action": "return", "reason": "   "}, 400, "理由"),
         ({"action": "file"}, 400, "此操作不适用"),
@@ -520,7 +521,7 @@ def test_the_token_page_lists_only_ones_own_tokens(scene):
     assert page.count("<code>sp_") == 1  # the outsider's own one
 
 
-@pytest.mark.parametrize("name", ["", " ", "名" * 61])
+@pytest.mark.parametrize("name", ["", " ", "名" * 61, "钉钉\u202e接口"])
 def test_a_bad_token_name_is_refused_and_kept(scene, name):
     client = Client()
     client.force_login(scene.w.officer)

@@ -7,13 +7,16 @@ from pydantic import Field
 from viewflow.workflow.status import STATUS
 
 from forms.cases import (
+    ApproveForm,
+    DeclineForm,
     FileForm,
     OpinionForm,
     PairForm,
-    ReasonForm,
     RecordForm,
-    RequiredReasonForm,
+    ReturnForm,
+    WorkAcceptForm,
     WorkForm,
+    WorkReturnForm,
     first_error,
 )
 from inbox.views.tasks import _mentor_candidates
@@ -173,7 +176,7 @@ def _accept(user, task, payload):
 
 
 def _decline(user, task, payload):
-    reason = _valid(RequiredReasonForm(_form_data(payload, "reason")))["reason"]
+    reason = _valid(DeclineForm(_form_data(payload, "reason")))["reason"]
     case_services.mentor_decline(actor=user, task_id=task.pk, reason=reason)
     return _("已谢绝结对，党务干部将重新安排。")
 
@@ -184,13 +187,13 @@ def _submit(user, task, payload):
 
 
 def _approve(user, task, payload):
-    reason = _valid(ReasonForm(_form_data(payload, "reason")))["reason"]
+    reason = _valid(ApproveForm(_form_data(payload, "reason")))["reason"]
     case_services.case_approve(actor=user, task_id=task.pk, reason=reason)
     return _("审核通过，已报上一级。")
 
 
 def _return(user, task, payload):
-    reason = _valid(RequiredReasonForm(_form_data(payload, "reason")))["reason"]
+    reason = _valid(ReturnForm(_form_data(payload, "reason")))["reason"]
     case_services.case_return(actor=user, task_id=task.pk, reason=reason)
     return _("已退回上一步。")
 
@@ -217,7 +220,7 @@ def _work_submit(user, task, payload):
 
 def _work_review(accept):
     def review(user, task, payload):
-        form = ReasonForm(_form_data(payload, "reason"))
+        form = (WorkAcceptForm if accept else WorkReturnForm)(_form_data(payload, "reason"))
         training.work_review(actor=user, task_id=task.pk, accept=accept, note=_valid(form)["reason"])
         return _("已审阅通过。") if accept else "已退回培养对象修改。"
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from ..errors import AlreadyHandled, GuardError, NotInScope
 from ..models import ApiToken, AuditAction
 from ..selectors import user_api_tokens
+from ..text import bidi_refusal
 from .audit import audit_log
 
 TOKEN_PREFIX = "sp_"
@@ -40,6 +41,8 @@ def api_token_create(*, actor, name: str) -> NewToken:
         raise GuardError(_("请填写令牌名称，例如“钉钉审批对接”。"))
     if len(name) > 60:
         raise GuardError(_("令牌名称最多 60 字。"))
+    if refusal := bidi_refusal(_("令牌名称"), name):
+        raise GuardError(refusal + "。")
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with transaction.atomic():
         # Lock the user's active tokens so two concurrent requests cannot both pass the limit.
