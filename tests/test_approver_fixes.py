@@ -286,3 +286,52 @@ def test_the_queue_keeps_steps_not_yet_due_apart(world):
     shown = client.get("/inbox/queue/?waiting=1").content.decode()
     assert f"/inbox/tasks/{waiting.pk}/" in shown and f"/inbox/tasks/{due.pk}/" not in shown
     assert "未到办理时间（" in shown
+
+
+# --- 5. names in history, 系统 on the automatic row, direction controls ------------------------------
+
+
+def _history_rows(body):
+    import re
+
+    table = body.split('id="events"')[1].split("</table>")[0]
+    return re.findall(r"<tr>(.*?)</tr>", table, re.S)
+
+
+def test_history_names_people_not_accounts_and_the_engine_after_a_return(world):
+    case = _to_branch_review(world)
+    task = the_open_task(case)
+    client_for(world.secretary).post(f"/inbox/tasks/{task.pk}/claim/")
+    act(world.secretary, task, action="approve", reason="同意")
+    act(world.reviewer, the_open_task(case), action="return", reason="缺少记录")
+    for viewer in (world.officer, world.reviewer, world.auditor):
+        body = client_for(viewer).get(f"/inbox/cases/{case.pk}/").content.decode()
+        rows = _history_rows(body)
+        for username in ("school_officer", "branch_secretary", "heshan_reviewer"):
+            assert username not in "".join(rows), (viewer, username)
+        (back,) = [r for r in rows if "退回或撤回后交回原办理人" in r]
+        cells = back.split("</td><td>")
+        assert cells[2] == "系统" and cells[3].startswith("系统"), cells[:4]
+        assert "承办人：— → 支部书记" in back
+
+
+def test_direction_controls_are_refused_in_task_forms_and_kept(world):
+    case = _to_branch_review(world)
+    task = the_open_task(case)
+    before = snapshot()
+    typed = "同意\u202e上报"
+    response = client_for(world.secretary).post(f"/inbox/tasks/{task.pk}/act/", {"action": "approve", "reason": typed})
+    assert response.status_code == 400
+    assert "审核意见含有看不见的文字方向控制符（U+202E）" in alert_text(response)
+    assert typed in response.content.decode()
+    assert snapshot() == before
+
+
+def test_direction_controls_in_stored_text_do_not_reach_the_page(world):
+    from workflows.services import cases as svc
+
+    case = _to_branch_review(world)
+    svc.case_approve(actor=world.secretary, task_id=the_open_task(case).pk, reason="同意\u202e上报")
+    for url in (f"/inbox/cases/{case.pk}/", f"/inbox/tasks/{the_open_task(case).pk}/"):
+        body = client_for(world.reviewer).get(url).content.decode()
+        assert "同意上报" in body and "\u202e" not in body, url

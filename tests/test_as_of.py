@@ -499,4 +499,5 @@ def test_the_current_mentor_opens_it_with_the_mentors_visibility(s, client):
     assert snapshot() == before
     client.force_login(s.w.auditor)
     html = client.get(_as_of_url(s.case, "2026-03-05")).content.decode()
-    assert "正式党员" in html and "school_officer" in html  # an official sees both
+    # An official sees the 政治面貌; people are named, never by username (issue 11), for them too.
+    assert "正式党员" in html and "school_officer" not in html and "学校党务干部" in html

@@ -251,9 +251,10 @@ def _reveals_party_status(event: AuditEvent) -> bool:
 def events_for(user, case: Case, events: Iterable[AuditEvent]) -> list[AuditEvent]:
     """The case's events as ``user`` may see them, in the order given.
 
-    Officials get the events untouched. Anyone else gets copies (never saved: the table is
-    append-only) with what they may not see left out: whole events, reasons, the keys of
-    ``changes`` that reveal political status, and usernames turned into display names.
+    Officials get the events untouched (the exports and the verifier read them so). Anyone else
+    gets copies (never saved: the table is append-only) with what they may not see left out:
+    whole events, reasons, the keys of ``changes`` that reveal political status, and usernames
+    turned into display names. Pages show every viewer's history through ``named`` below.
     """
     events = list(events)
     view = case_view(user, case)
@@ -301,6 +302,33 @@ def events_for(user, case: Case, events: Iterable[AuditEvent]) -> list[AuditEven
             visible.actor_name = names[event.actor_name]
         if view.is_trainee and not _trainee_reads_reason(event, view):
             visible.reason = ""
+        shown.append(visible)
+    return shown
+
+
+def named(events: Iterable[AuditEvent]) -> list[AuditEvent]:
+    """Copies of ``events`` naming people, never accounts: the actor and the usernames in
+    ``changes`` (承办人 school_officer → 学校党务干部) become display names. For pages; the
+    exports keep the stored values."""
+    events = list(events)
+    wanted = [e.actor_name for e in events if e.actor_id is not None]
+    for event in events:
+        for key in USERNAME_KEYS + NAME_LIST_KEYS:
+            value = (event.changes or {}).get(key)
+            if isinstance(value, list):
+                wanted.extend(value)
+    names = _names_for_usernames(wanted)
+    shown = []
+    for event in events:
+        visible = copy.copy(event)
+        changes = dict(event.changes or {})
+        for key in USERNAME_KEYS + NAME_LIST_KEYS:
+            value = changes.get(key)
+            if isinstance(value, list):
+                changes[key] = [names.get(v, v) if v else v for v in value]
+        visible.changes = changes
+        if event.actor_id is not None and event.actor_name in names:
+            visible.actor_name = names[event.actor_name]
         shown.append(visible)
     return shown
 

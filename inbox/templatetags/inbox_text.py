@@ -8,6 +8,7 @@ from django import template
 
 from workflows.task_status import task_state_label
 from workflows.text import strip_bidi
+from workflows.visibility import named
 
 register = template.Library()
 
@@ -23,3 +24,9 @@ def task_state(task, owner_name: str = "") -> str:
         owner = task.owner
         owner_name = (getattr(getattr(owner, "teacher", None), "name", "") or owner.get_full_name()) if owner else ""
     return task_state_label(task, owner_name)
+
+
+@register.filter
+def with_names(events):
+    """A history as pages show it: people by name, never by username (``visibility.named``)."""
+    return named(events or [])

@@ -16,6 +16,7 @@ from workflows import selectors, visibility
 from workflows.errors import GuardError, NotInScope, NotPermitted
 from workflows.models import AuditEvent
 from workflows.services import trail
+from workflows.text import strip_bidi
 from workflows.trail_export import trail_json, trail_pdf, trail_xlsx
 
 from .common import error_page, file_response, guarded
@@ -33,7 +34,7 @@ class _EventColumns:
     at_label.short_description = _("时间")
 
     def actor_label(self, event):
-        return event.actor_name
+        return strip_bidi(event.actor_name)
 
     actor_label.short_description = _("操作人")
 
@@ -60,7 +61,7 @@ class _EventColumns:
     trainee.short_description = _("培养案例")
 
     def changes_label(self, event):
-        return event.changes_text
+        return strip_bidi(event.changes_text)
 
     changes_label.short_description = _("变更内容")
 
@@ -126,7 +127,7 @@ class AuditSearchView(_GuardedList):
 
     def get_page_data(self, page):
         # What the viewer may see of each event (workflows/visibility.py).
-        shown = selectors.visible_search_events(self.request.user, getattr(page, "object_list", page))
+        shown = visibility.named(selectors.visible_search_events(self.request.user, getattr(page, "object_list", page)))
         yield from super().get_page_data(shown)
 
     def states(self, event):
@@ -137,7 +138,7 @@ class AuditSearchView(_GuardedList):
     states.short_description = _("阶段变化")
 
     def reason_label(self, event):
-        return event.reason
+        return strip_bidi(event.reason)
 
     reason_label.short_description = _("理由")
 

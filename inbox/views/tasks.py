@@ -60,6 +60,10 @@ def _reassign_candidates(task):
     return selectors.users_holding(task.role, task.org).exclude(pk=task.owner_id or 0)
 
 
+def _named_one(event):
+    return visibility.named([event])[0] if event is not None else None
+
+
 def _task_context(request, task, **forms):
     user = request.user
     is_open = task.status in OPEN_TASK_STATUSES
@@ -77,8 +81,8 @@ def _task_context(request, task, **forms):
         "can_claim": task.status == STATUS.NEW and task.role and selectors.user_holds(user, task.role, task.org),
         "can_unclaim": task.status == STATUS.ASSIGNED and task.owner_id == user.pk and bool(task.role),
         "mentors": selectors.mentors_of_case(task.case),
-        "opinions": selectors.case_opinions_for(user, task.case),
-        "returned": selectors.last_return_for(user, task.case) if is_open else None,
+        "opinions": visibility.named(selectors.case_opinions_for(user, task.case)),
+        "returned": _named_one(selectors.last_return_for(user, task.case)) if is_open else None,
         "owner_name": visibility.person_name(task.owner, view),
         "show_party_status": view.party_status,
         "show_escalation": view.sees_escalation,
@@ -111,7 +115,7 @@ def _task_context(request, task, **forms):
     if task.work_id:
         context["work"] = task.work
         # Only what was said about this piece of work, not the case's other reviews.
-        context["opinions"] = selectors.work_opinions_for(user, task.work)
+        context["opinions"] = visibility.named(selectors.work_opinions_for(user, task.work))
     return context
 
 

@@ -214,13 +214,14 @@ def _hand_back(actor, case: Case) -> None:
         )
         if previous is None or not task.role or not user_holds(previous.owner, task.role, task.org):
             continue
+        # The engine hands it back, not the person who returned it (their row is the 退回 above).
         set_owner(
             task,
             previous.owner,
             case=case,
-            by=actor,
+            by=None,
             action=AuditAction.REASSIGN,
-            role=task.role,
+            role="system",
             org=task.org,
             note={"hand_back": True},
         )
