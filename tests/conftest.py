@@ -3,6 +3,7 @@ import os
 import pytest
 from django.test import override_settings
 
+from tests.browser import demo_server  # noqa: F401 - the seeded demo server, one per browser test module
 from tests.factories import make_world
 
 # The test client (http://testserver) and the browser tests (http://127.0.0.1) speak plain HTTP,

@@ -9,10 +9,10 @@ from urllib.parse import quote
 import pytest
 from pypdf import PdfReader
 
-from tests.test_browser import CHROMIUM_ARGS, demo_server  # noqa: F401 - the module's server fixture
+from tests.browser import CHROMIUM_ARGS
 
 
-def test_auditor_searches_steps_exports_and_verifies(demo_server):  # noqa: F811
+def test_auditor_searches_steps_exports_and_verifies(demo_server):
     from playwright.sync_api import expect, sync_playwright
 
     with sync_playwright() as p:

@@ -3,7 +3,7 @@ every page each demo user reaches from the menu, plus a task page and a case's h
 
 import pytest
 
-from tests.test_browser import CHROMIUM_ARGS, demo_server  # noqa: F401  (the module's seeded server)
+from tests.browser import CHROMIUM_ARGS
 
 USERS = ("city_admin", "heshan_reviewer", "school_officer", "branch_secretary", "mentor_zhang")
 VIEWPORT = {"width": 1366, "height": 900}
@@ -44,7 +44,7 @@ def _too_wide(page) -> list[str]:
 
 
 @pytest.mark.parametrize("username", USERS)
-def test_no_menu_page_is_wider_than_the_screen(demo_server, browser, username):  # noqa: F811
+def test_no_menu_page_is_wider_than_the_screen(demo_server, browser, username):
     context, page = _signed_in(browser, demo_server, username)
     links = page.eval_on_selector_all(
         "a.vf-page__menu-list-item", "els => els.map(e => e.getAttribute('href')).filter(h => h && h.startsWith('/'))"
@@ -67,7 +67,7 @@ def test_no_menu_page_is_wider_than_the_screen(demo_server, browser, username): 
     assert wide == {}, wide
 
 
-def test_list_cells_show_the_whole_task_name(demo_server, browser):  # noqa: F811
+def test_list_cells_show_the_whole_task_name(demo_server, browser):
     context, page = _signed_in(browser, demo_server, "mentor_zhang")
     cut = page.evaluate(
         """() => [...document.querySelectorAll('td.vf-list__table-cell-text')]
