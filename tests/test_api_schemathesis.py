@@ -10,7 +10,9 @@ from types import SimpleNamespace
 
 import pytest
 import schemathesis
+from django.core import signals
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from django.test import override_settings
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
@@ -40,6 +42,19 @@ _built = scene_once(build_fuzz_scene)
 def scene(_built, db, settings):
     module_media(settings, _built)
     return _built
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection():
+    """The requests go straight to the WSGI app, not through Django's test client, so Django's
+    ``close_old_connections`` would run at the start and end of each one and close the test's
+    connection, and with it the savepoint the scene lives in (PostgreSQL: "the connection is
+    closed"). Django's test client detaches it the same way while it handles a request."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
 
 
 # The project's WSGI application, built here rather than imported from project.wsgi: its
