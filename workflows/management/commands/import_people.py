@@ -9,11 +9,11 @@ non-zero, having imported nothing; a clean one prints what it added and updated.
 
 from pathlib import Path
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from workflows.errors import GuardError
+from workflows.management.command_input import acting_user, read_file
 from workflows.models import Organisation, OrgKind
 from workflows.models.organisations import UNIT_KINDS
 from workflows.services.people_import import ImportRejected, import_people
@@ -31,23 +31,14 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         path = Path(options["path"])
-        try:
-            content = path.read_bytes()
-        except OSError as error:
-            raise CommandError(
-                _("无法读取文件 %(path)s：%(error)s") % {"path": path, "error": error.strerror or error}
-            ) from None
+        content = read_file(path)
         units = list(Organisation.objects.filter(name=options["unit"], kind__in=(*UNIT_KINDS, OrgKind.CITY)))
         if len(units) != 1:
             raise CommandError(
                 _("没有名为“%(name)s”的区县教育局、直属单位或市委教育工委，请核对单位名称。")
                 % {"name": options["unit"]}
             )
-        actor = None
-        if options["user"]:
-            actor = get_user_model().objects.filter(username=options["user"]).first()
-            if actor is None:
-                raise CommandError(_("没有用户名为“%(name)s”的用户。") % {"name": options["user"]})
+        actor = acting_user(options["user"])
         try:
             result = import_people(
                 actor=actor, root_id=units[0].pk, content=content, filename=path.name, system=actor is None

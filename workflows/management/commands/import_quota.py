@@ -10,11 +10,11 @@ it prints every bad row, imports nothing and exits with an error.
 
 from pathlib import Path
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from workflows.errors import GuardError
+from workflows.management.command_input import acting_user, read_file
 from workflows.services.quotas import KIND_HEADINGS, KINDS, import_quota, parse_quota_table
 
 
@@ -30,17 +30,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         path = Path(options["path"])
-        try:
-            content = path.read_bytes()
-        except OSError as error:
-            raise CommandError(
-                _("无法读取文件 %(path)s：%(error)s") % {"path": path, "error": error.strerror or error}
-            ) from None
-        actor = None
-        if options["user"]:
-            actor = get_user_model().objects.filter(username=options["user"]).first()
-            if actor is None:
-                raise CommandError(_("没有用户名为“%(name)s”的用户。") % {"name": options["user"]})
+        content = read_file(path)
+        actor = acting_user(options["user"])
         try:
             parsed = parse_quota_table(content, path.name)
             plan = import_quota(
