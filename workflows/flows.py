@@ -36,6 +36,7 @@ from .models import (
     RoleAssignment,
     UnitPlan,
 )
+from .models.cases import CLOSED_STATES
 from .periods import end_of_day
 from .routing import nearest_org_with_role
 
@@ -146,7 +147,7 @@ class CaseFlow(Flow):
         .Case(this.branch_review, _in_state(CaseState.BRANCH_REVIEW))
         .Case(this.unit_review, _in_state(CaseState.UNIT_REVIEW))
         .Case(this.city_filing, _in_state(CaseState.CITY_FILING))
-        .Case(this.end, lambda a: a.process.case.state in (CaseState.COMPLETED, CaseState.EXITED))
+        .Case(this.end, lambda a: a.process.case.state in CLOSED_STATES)
     )
 
     pair = CaseStep(Role.OFFICER, "pair", _("指定培养人")).Next(this.route)

@@ -28,6 +28,7 @@ from .models import (
     TrainingRecord,
 )
 from .models.audit import TRAIL_ACCESS_ACTIONS
+from .models.cases import CLOSED_STATES
 from .models.people import ACTING_ROLES
 from .periods import end_of_day
 
@@ -584,11 +585,11 @@ def mentor_day(user) -> dict:
     week_end = today + datetime.timedelta(days=7)
     mentorships = list(
         CaseMentor.objects.filter(teacher__user=user, status=MentorStatus.ACCEPTED)
-        .exclude(case__state__in=["completed", "exited"])
+        .exclude(case__state__in=CLOSED_STATES)
         .select_related("case__teacher", "case__org")
         .order_by("case__teacher__name")[:50]
     )
-    is_trainee = Case.objects.filter(teacher__user=user).exclude(state__in=["completed", "exited"]).exists()
+    is_trainee = Case.objects.filter(teacher__user=user).exclude(state__in=CLOSED_STATES).exists()
     if not mentorships and not is_trainee:
         return {}
     inbox = inbox_for_user(user)
@@ -684,8 +685,6 @@ def roster_cases(user, *, org: Organisation, include_closed: bool = False) -> li
     Four queries, whatever the number of cases."""
     from django.db.models import F, OuterRef, Prefetch, Subquery
     from django.utils.translation import gettext as _
-
-    from .models.cases import CLOSED_STATES
 
     if org.kind not in ROSTER_ORG_KINDS or not any(org.path.startswith(p) for p in _roster_paths(user)):
         raise NotInScope(_("未找到该单位或学校，或它不在您的管辖范围内。"))

@@ -195,8 +195,8 @@ class NotificationOut(Schema):
     kind: str
     kind_label: str
     message: str
-    task_id: int
-    case_id: int
+    task_id: int | None
+    case_id: int | None
     created_at: datetime.datetime
     read_at: datetime.datetime | None
 

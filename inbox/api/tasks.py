@@ -4,7 +4,6 @@ from django.http import QueryDict
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from pydantic import Field
-from viewflow.workflow.status import STATUS
 
 from forms.cases import (
     ApproveForm,
@@ -20,7 +19,7 @@ from forms.cases import (
     first_error,
 )
 from inbox.views.tasks import _mentor_candidates
-from workflows import selectors, visibility
+from workflows import access, selectors, visibility
 from workflows.errors import GuardError
 from workflows.flows import OPEN_TASK_STATUSES, CaseFlow
 from workflows.models import KINDS_FOR_CASE
@@ -77,17 +76,9 @@ def my_queue(request, paging: Query[Paging]):
     return _page(selectors.queue_for_user(request.user), paging)
 
 
-def _can_act(user, task) -> bool:
-    try:
-        case_services.task_check_actor(user, task)
-    except GuardError:
-        return False
-    return True
-
-
 def _detail(user, task) -> dict:
     is_open = task.status in OPEN_TASK_STATUSES
-    can_act = is_open and _can_act(user, task)
+    can_act = is_open and access.may_act(user, task)
     view = visibility.case_view(user, task.case)
     node = task.flow_task
     data = {
@@ -95,8 +86,8 @@ def _detail(user, task) -> dict:
         "is_open": is_open,
         "owner": visibility.person_name(task.owner, view),
         "can_act": can_act,
-        "can_claim": bool(task.status == STATUS.NEW and task.role and selectors.user_holds(user, task.role, task.org)),
-        "can_unclaim": bool(task.status == STATUS.ASSIGNED and task.owner_id == user.pk and task.role),
+        "can_claim": access.may_claim(user, task),
+        "can_unclaim": access.may_unclaim(user, task),
         "actions": list(NODE_ACTIONS.get(node, ())) if can_act else [],
         "case": case_summary(task.case),
         "gate": training.gate_missing(task.case) if node == CaseFlow.submit and is_open else None,

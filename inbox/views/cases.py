@@ -22,7 +22,7 @@ from workflows import as_of, selectors, visibility
 from workflows.errors import GuardError, NotPermitted
 from workflows.flows import OPEN_TASK_STATUSES, training_nodes
 from workflows.models import KINDS_FOR_CASE, CaseState, MentorStatus, Role
-from workflows.models.cases import ONE_STEP_BACK
+from workflows.models.cases import CLOSED_STATES, ONE_STEP_BACK
 from workflows.services import cases as case_services
 from workflows.services import trail, training
 from workflows.services.records import RECORDING_STATES
@@ -78,7 +78,7 @@ def _case_context(request, case, **extra):
         "annex2_row": getattr(case, "annex2_row", None) if case.state == CaseState.COMPLETED else None,
         "can_manage": manager is not None and case.is_open,
         "can_pause": manager is not None
-        and case.state not in (CaseState.PAUSED, CaseState.COMPLETED, CaseState.EXITED),
+        and case.state not in (CaseState.PAUSED, *CLOSED_STATES),
         "can_resume": manager is not None and case.state == CaseState.PAUSED,
         "can_withdraw": (
             case.state in ONE_STEP_BACK
@@ -228,7 +228,7 @@ def case_register(request):
             existing = (
                 selectors.cases_for_user(request.user)
                 .filter(teacher_id=form.cleaned_data["teacher"], kind=form.cleaned_data["kind"])
-                .exclude(state__in=[CaseState.COMPLETED, CaseState.EXITED])
+                .exclude(state__in=CLOSED_STATES)
                 .first()
             )
             context = {"form": form, "error": error.message, "existing_case": existing}

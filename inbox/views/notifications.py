@@ -33,8 +33,10 @@ def notification_open(request, notification_id: int):
     if notification is None:
         raise NotInScope(_("未找到该通知。"))
     reminders.notification_mark_read(notification)
-    if selectors.tasks_in_scope(request.user).filter(pk=notification.task_id).exists():
+    if notification.task_id and selectors.tasks_in_scope(request.user).filter(pk=notification.task_id).exists():
         return redirect(reverse("inbox:task", args=[notification.task_id]))
+    if notification.case_id and selectors.cases_for_user(request.user).filter(pk=notification.case_id).exists():
+        return redirect(reverse("inbox:case", args=[notification.case_id]))
     return redirect(reverse("inbox:notifications"))
 
 

@@ -8,7 +8,6 @@ from django.db.models import Exists, OuterRef
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from viewflow.workflow.status import STATUS
 
 from forms.cases import (
     ApproveForm,
@@ -25,11 +24,10 @@ from forms.cases import (
     WorkReturnForm,
     first_error,
 )
-from workflows import selectors, visibility
+from workflows import access, selectors, visibility
 from workflows.errors import GuardError
 from workflows.flows import OPEN_TASK_STATUSES, CaseFlow
 from workflows.models import KINDS_FOR_CASE, CaseKind, CaseMentor, MentorStatus, PartyStatus
-from workflows.models.people import ACTING_ROLES
 from workflows.services import cases as case_services
 from workflows.services import records as record_services
 from workflows.services import reminders, training
@@ -67,10 +65,8 @@ def _named_one(event):
 def _task_context(request, task, **forms):
     user = request.user
     is_open = task.status in OPEN_TASK_STATUSES
-    can_act = is_open and (
-        task.owner_id == user.pk or (not task.owner_id and selectors.user_holds(user, task.role, task.org))
-    )
-    supervisor = is_open and task.role and selectors.user_holds_over(user, ACTING_ROLES, task.org, strict=True)
+    can_act = is_open and access.may_act(user, task)
+    supervisor = access.may_supervise(user, task)
     view = visibility.case_view(user, task.case)
     context = {
         "task": task,
@@ -78,8 +74,8 @@ def _task_context(request, task, **forms):
         "node": task.flow_task.name,
         "is_open": is_open,
         "can_act": can_act,
-        "can_claim": task.status == STATUS.NEW and task.role and selectors.user_holds(user, task.role, task.org),
-        "can_unclaim": task.status == STATUS.ASSIGNED and task.owner_id == user.pk and bool(task.role),
+        "can_claim": access.may_claim(user, task),
+        "can_unclaim": access.may_unclaim(user, task),
         "mentors": selectors.mentors_of_case(task.case),
         "opinions": visibility.named(selectors.case_opinions_for(user, task.case)),
         "returned": _named_one(selectors.last_return_for(user, task.case)) if is_open else None,
@@ -96,7 +92,7 @@ def _task_context(request, task, **forms):
         context["file_form"] = FileForm()
     if supervisor and "reassign_form" not in forms:
         context["reassign_form"] = ReassignForm(users=_reassign_candidates(task))
-    context["can_urge"] = is_open and _may_urge(user, task)
+    context["can_urge"] = access.may_urge(user, task)
     context["urged_today"] = selectors.urged_today(task) if context["can_urge"] else None
     if context["urged_today"]:
         context["can_urge"] = False
@@ -128,14 +124,6 @@ TEXT_FORMS = {
     "work_return_form": WorkReturnForm,
     "urge_form": UrgeForm,
 }
-
-
-def _may_urge(user, task) -> bool:
-    try:
-        reminders.check_can_urge(user, task)
-    except GuardError:
-        return False
-    return True
 
 
 @login_required

@@ -1,4 +1,5 @@
 from .api_tokens import ApiToken
+from .approvals import CaseCopy, Deputy, TaskComment, TaskOpened
 from .attachments import Attachment, FileKind
 from .audit import AuditAction, AuditChainHead, AuditCheckpoint, AuditEvent
 from .cases import Annex2Row, Case, CaseKind, CaseMentor, CaseState, MentorStatus
@@ -31,6 +32,10 @@ from .reports import AnnualReport, ReportKind, ReportProcess, ReportState, Repor
 from .tasks import CaseProcess, CaseTask
 
 __all__ = [
+    "CaseCopy",
+    "Deputy",
+    "TaskComment",
+    "TaskOpened",
     "ApiToken",
     "AuditChainHead",
     "AuditCheckpoint",

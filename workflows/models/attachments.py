@@ -46,6 +46,15 @@ class Attachment(models.Model):
         on_delete=models.PROTECT,
         related_name="attachments",
     )
+    # 评论's attachments (issue 11).
+    comment = models.ForeignKey(
+        "workflows.TaskComment",
+        verbose_name=_("评论"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="attachments",
+    )
     name = models.CharField(_("文件名"), max_length=120)
     kind = models.CharField(_("类型"), max_length=10, choices=FileKind.choices)
     size = models.PositiveBigIntegerField(_("大小（字节）"))

@@ -65,6 +65,17 @@ class AuditAction(models.TextChoices):
     LOCKOUT_RELEASE = "lockout_release", _("解除登录锁定")
     API_TOKEN_CREATE = "api_token_create", _("创建 API 令牌")
     API_TOKEN_REVOKE = "api_token_revoke", _("撤销 API 令牌")
+    # The approver's day (issue 11).
+    FORWARD = "forward", _("转交")
+    COUNTERSIGN_ASK = "countersign_ask", _("加签")
+    COUNTERSIGN = "countersign", _("加签意见")
+    COPY = "copy", _("抄送")
+    COPY_REVOKE = "copy_revoke", _("撤销抄送")
+    COMMENT = "comment", _("评论")
+    REJECT = "reject", _("不予通过")
+    DEPUTY_SET = "deputy_set", _("设置代理人")
+    DEPUTY_END = "deputy_end", _("结束代理")
+    DEPUTY_LAPSE = "deputy_lapse", _("代理到期")
     # Reads of the trail, themselves audited (等保 2.0: access to sensitive records). See
     # workflows/services/trail.py.
     TRAIL_VIEW = "trail_view", _("查阅审计轨迹")

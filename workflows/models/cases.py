@@ -30,17 +30,29 @@ class CaseState(models.TextChoices):
     COMPLETED = "completed", _("已完成")
     PAUSED = "paused", _("暂停")
     EXITED = "exited", _("已退出")
+    # 不予通过 at 支部审核 or 单位审核: the case ends with the reviewer's reason (issue 11).
+    REJECTED = "rejected", _("不予通过")
 
 
 S = CaseState
-CLOSED_STATES = (S.COMPLETED, S.EXITED)
+CLOSED_STATES = (S.COMPLETED, S.EXITED, S.REJECTED)
 ACTIVE_STATES = (S.REGISTERED, S.PAIRED, S.TRAINING, S.BRANCH_REVIEW, S.UNIT_REVIEW, S.CITY_FILING)
-# 退回 and 撤回 both go exactly one step back.
+# 撤回 (and the default 退回) go exactly one step back.
 ONE_STEP_BACK = {
     S.BRANCH_REVIEW: S.TRAINING,
     S.UNIT_REVIEW: S.BRANCH_REVIEW,
     S.CITY_FILING: S.UNIT_REVIEW,
 }
+# 退回 to any earlier review step the approver chooses (issue 11): the steps before each one,
+# nearest first. Training (培养中) is the earliest a review can send a case back to: pairing
+# and acceptance are not re-done by a review (更换培养人 is the case page's action for that).
+RETURN_TARGETS = {
+    S.BRANCH_REVIEW: (S.TRAINING,),
+    S.UNIT_REVIEW: (S.BRANCH_REVIEW, S.TRAINING),
+    S.CITY_FILING: (S.UNIT_REVIEW, S.BRANCH_REVIEW, S.TRAINING),
+}
+# 不予通过 ends a case at these reviews only (the city files what the unit passed).
+REJECT_STATES = (S.BRANCH_REVIEW, S.UNIT_REVIEW)
 
 
 class Case(ConcurrentTransitionMixin, models.Model):
@@ -78,7 +90,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["teacher", "kind"],
-                condition=~Q(state__in=[S.COMPLETED, S.EXITED]),
+                condition=~Q(state__in=[S.COMPLETED, S.EXITED, S.REJECTED]),
                 name="case_one_open_per_teacher_kind",
             ),
         ]
@@ -130,6 +142,21 @@ class Case(ConcurrentTransitionMixin, models.Model):
     def step_back(self):
         """退回 and 撤回: one step back."""
         return ONE_STEP_BACK[self.state]
+
+    @transition(
+        field=state,
+        source=list(RETURN_TARGETS),
+        target=RETURN_VALUE(*{t for targets in RETURN_TARGETS.values() for t in targets}),
+    )
+    def return_to(self, target: str):
+        """退回 to an earlier step the reviewer chose (one of ``RETURN_TARGETS[state]``)."""
+        if target not in RETURN_TARGETS[self.state]:
+            raise ValueError(target)
+        return target
+
+    @transition(field=state, source=list(REJECT_STATES), target=S.REJECTED)
+    def reject(self):
+        """不予通过: the case ends at this review."""
 
     @transition(field=state, source=list(ACTIVE_STATES), target=S.PAUSED)
     def pause(self):

@@ -13,6 +13,13 @@ class NotificationKind(models.TextChoices):
     OVERDUE = "overdue", _("已逾期")
     ESCALATED = "escalated", _("升级督办")
     URGED = "urged", _("催办")
+    FORWARDED = "forwarded", _("转交")
+    COUNTERSIGN = "countersign", _("加签")
+    COPIED = "copied", _("抄送")
+    COMMENTED = "commented", _("评论")
+    DEPUTY = "deputy", _("代理")
+    RETURNED = "returned", _("退回")
+    REJECTED = "rejected", _("不予通过")
 
 
 class TaskReminder(models.Model):
@@ -45,12 +52,23 @@ class Notification(models.Model):
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("接收人"), on_delete=models.CASCADE, related_name="notifications"
     )
+    # Reminders (到期/逾期/督办/催办) come with their once-only token; the approver's actions
+    # (转交, 加签, 抄送, 评论, 代理) notify without one.
     reminder = models.ForeignKey(
-        TaskReminder, verbose_name=_("提醒"), on_delete=models.CASCADE, related_name="notifications"
+        TaskReminder,
+        verbose_name=_("提醒"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="notifications",
     )
     kind = models.CharField(_("类型"), max_length=20, choices=NotificationKind.choices)
-    task = models.ForeignKey(CaseTask, verbose_name=_("任务"), on_delete=models.CASCADE, related_name="+")
-    case = models.ForeignKey(Case, verbose_name=_("培养案例"), on_delete=models.CASCADE, related_name="+")
+    task = models.ForeignKey(
+        CaseTask, verbose_name=_("任务"), null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    case = models.ForeignKey(
+        Case, verbose_name=_("培养案例"), null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     message = models.CharField(_("内容"), max_length=300)
     created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
     read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)

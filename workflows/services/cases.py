@@ -13,7 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from viewflow.workflow.status import STATUS
 
-from ..errors import AlreadyHandled, GuardError, NotInScope, NotPermitted
+from .. import access
+from ..errors import GuardError, NotInScope, NotPermitted
 from ..flows import OPEN_TASK_STATUSES, CaseFlow, reroute, training_nodes
 from ..models import (
     Annex2Row,
@@ -28,14 +29,14 @@ from ..models import (
     Role,
     Teacher,
 )
-from ..models.cases import ACTIVE_STATES, ONE_STEP_BACK
+from ..models.cases import ACTIVE_STATES, CLOSED_STATES, ONE_STEP_BACK
 from ..selectors import cases_for_user, teachers_for_user, user_holds, user_holds_over
 from .audit import audit_log, set_owner
 from .locking import locked_case
 from .training import check_gate, sync_obligations
 
 MAX_MENTORS = 2
-CASE_MANAGERS = (Role.OFFICER, Role.REVIEWER, Role.CITY_ADMIN)
+CASE_MANAGERS = access.tasks.CASE_MANAGERS
 
 
 def _require_reason(reason: str, what: str) -> str:
@@ -45,19 +46,9 @@ def _require_reason(reason: str, what: str) -> str:
     return reason
 
 
-def case_check_manager(actor, case: Case):
-    """Raise unless ``actor`` may manage ``case`` (暂停/恢复/退出/更换培养人); views call it before any form."""
-    return _manager_assignment(actor, case)
-
-
-def _manager_assignment(actor, case: Case):
-    """The officer / reviewer / city role by which ``actor`` may manage ``case``."""
-    assignment = user_holds_over(actor, CASE_MANAGERS, case.org)
-    if assignment is None:
-        if cases_for_user(actor).filter(pk=case.pk).exists():
-            raise NotPermitted(_("您在该案例所在组织没有党务干部、审核人或市级管理员身份，不能执行此操作。"))
-        raise NotInScope(_("未找到该培养案例，或它不在您的管辖范围内。"))
-    return assignment
+# 暂停/恢复/退出/更换培养人: views call it before any form.
+case_check_manager = access.check_case_manager
+_manager_assignment = access.check_case_manager
 
 
 # --- registration ------------------------------------------------------------------
@@ -82,11 +73,7 @@ def case_register(*, actor, teacher_id: int, kind: str, note: str = "") -> Case:
             % {"name": teacher.name, "status": teacher.get_party_status_display()}
         )
     with transaction.atomic():
-        if (
-            Case.objects.filter(teacher=teacher, kind=kind)
-            .exclude(state__in=[CaseState.COMPLETED, CaseState.EXITED])
-            .exists()
-        ):
+        if Case.objects.filter(teacher=teacher, kind=kind).exclude(state__in=CLOSED_STATES).exists():
             raise GuardError(
                 _("%(name)s 已有一个未结束的类别%(kind)s培养案例，不能重复登记。请在原案例中继续办理。")
                 % {"name": teacher.name, "kind": kind}
@@ -123,28 +110,8 @@ def case_register(*, actor, teacher_id: int, kind: str, note: str = "") -> Case:
 # --- acting on a task ----------------------------------------------------------------
 
 
-def task_check_actor(actor, task: CaseTask) -> None:
-    """Whether ``actor`` may act on ``task`` now; raises the guard that says why not.
-
-    Views call it before validating a form (so a user without the role hears that first);
-    services call it again under the lock.
-    """
-    if task.status not in OPEN_TASK_STATUSES:
-        raise AlreadyHandled(
-            _("该任务已被处理（%(status)s），无需重复操作。请返回待办列表刷新。") % {"status": task.status_label}
-        )
-    if task.owner_id != actor.pk and not (task.role and user_holds(actor, task.role, task.org)):
-        if not task.role:
-            who = task.owner.get_full_name() or task.owner.get_username() if task.owner_id else _("指定的承办人")
-            raise NotPermitted(_("该任务只能由%(who)s本人办理。") % {"who": who})
-        raise NotPermitted(
-            _("该任务须由%(org)s的%(role)s办理，您没有该身份。") % {"org": task.org.name, "role": Role(task.role).label}
-        )
-    if task.owner_id and task.owner_id != actor.pk:
-        raise AlreadyHandled(
-            _("该任务已由 %(who)s 认领办理，您不能再处理。如需改派，请联系上级。")
-            % {"who": task.owner.get_full_name() or task.owner.get_username()}
-        )
+# Views and the API call it before validating a form; services again under the lock.
+task_check_actor = access.check_act
 
 
 def _open_task(actor, task_id: int, case: Case) -> CaseTask:

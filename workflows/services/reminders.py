@@ -17,7 +17,8 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..errors import AlreadyHandled, NotPermitted
+from .. import access
+from ..errors import AlreadyHandled
 from ..flows import OPEN_TASK_STATUSES
 from ..models import (
     AuditAction,
@@ -33,7 +34,7 @@ from ..models import (
 )
 from ..models.cases import ACTIVE_STATES
 from ..models.people import ACTING_ROLES
-from ..selectors import user_holds_over, users_holding
+from ..selectors import users_holding
 from .audit import actor_display_name, audit_log, lock_chain_head
 from .locking import locked_case
 from .training import sync_obligations
@@ -289,13 +290,8 @@ def _remind(task: CaseTask, now, policy: UnitPolicy, report: TickReport) -> None
 # --- 催办 --------------------------------------------------------------------------------
 
 
-def check_can_urge(actor, task: CaseTask):
-    """A user at a higher level: a role above the step's organisation, or, for a mentor's or
-    trainee's own task, a role at the case's organisation or above."""
-    assignment = user_holds_over(actor, ACTING_ROLES, task.org, strict=bool(task.role))
-    if assignment is None or task.owner_id == actor.pk:
-        raise NotPermitted(_("只有上级组织的负责人可以催办该任务。"))
-    return assignment
+# 催办: who may (workflows/access/tasks.py).
+check_can_urge = access.check_urge
 
 
 def task_urge(*, actor, task_id: int, reason: str = "") -> int:

@@ -4,11 +4,10 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
 from viewflow.workflow.status import STATUS
 
-from ..errors import AlreadyHandled, GuardError, NotPermitted
-from ..flows import CaseFlow
+from .. import access
+from ..errors import AlreadyHandled, GuardError
 from ..models import AuditAction, CaseTask, Role
-from ..models.people import ACTING_ROLES
-from ..selectors import user_holds, user_holds_over
+from ..selectors import user_holds
 from .audit import set_owner
 from .cases import _lookup_task_case_id
 from .locking import locked_case
@@ -27,14 +26,7 @@ def task_claim(*, actor, task_id: int) -> CaseTask:
     lock = _locked_task(actor, task_id)
     with lock as case:
         task = CaseTask.objects.select_related("owner", "org").get(pk=task_id)
-        if task.status != STATUS.NEW:
-            who = _display(task.owner) if task.owner_id else _("他人")
-            raise AlreadyHandled(_("该任务已被%(who)s认领或办理，请刷新待认领列表。") % {"who": who})
-        if not task.role or not user_holds(actor, task.role, task.org):
-            raise NotPermitted(
-                _("该任务须由%(org)s的%(role)s认领，您没有该身份。")
-                % {"org": task.org.name, "role": Role(task.role).label if task.role else _("培养人")}
-            )
+        access.check_claim(actor, task)
         set_owner(task, actor, case=case, by=actor, action=AuditAction.CLAIM, role=task.role, org=task.org)
     return task
 
@@ -44,24 +36,13 @@ def task_unclaim(*, actor, task_id: int) -> CaseTask:
     lock = _locked_task(actor, task_id)
     with lock as case:
         task = CaseTask.objects.select_related("owner", "org").get(pk=task_id)
-        if task.owner_id != actor.pk and not (task.role and user_holds(actor, task.role, task.org)):
-            raise NotPermitted(_("您不是该任务的承办人，不能放回。"))
-        if task.status != STATUS.ASSIGNED or task.owner_id != actor.pk:
-            raise AlreadyHandled(_("该任务不在您的待办中（可能已办理或已改派），请刷新页面。"))
-        if not task.role and task.flow_task == CaseFlow.accept:
-            raise GuardError(_("结对确认任务是指定给您本人的，不能放回；如不能承担，请选择“谢绝结对”并说明理由。"))
-        if not task.role:
-            raise GuardError(_("该任务是指定给您本人办理的，不能放回待认领。"))
+        access.check_unclaim(actor, task)
         set_owner(task, None, case=case, by=actor, action=AuditAction.UNCLAIM, role=task.role, org=task.org)
     return task
 
 
-def task_check_supervisor(actor, task: CaseTask):
-    """The role by which ``actor`` supervises the task's organisation; views call it before the form."""
-    supervisor = user_holds_over(actor, ACTING_ROLES, task.org, strict=True)
-    if supervisor is None:
-        raise NotPermitted(_("只有上级组织的负责人可以改派任务。"))
-    return supervisor
+# 改派: views call it before the form.
+task_check_supervisor = access.check_supervise
 
 
 def task_reassign(*, actor, task_id: int, to_user_id: int, reason: str = "") -> CaseTask:
