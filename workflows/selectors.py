@@ -263,7 +263,8 @@ def queue_for_user(user) -> QuerySet[CaseTask]:
             by_role.setdefault(a.role, []).append(a.org_id)
     for role, org_ids in by_role.items():
         q |= Q(role=role, org_id__in=org_ids)
-    return _task_base().filter(q, status=STATUS.NEW)
+    # 回避: the steps of one's own case are not offered (workflows/access/tasks.check_not_own_case).
+    return _task_base().filter(q, status=STATUS.NEW).exclude(case__teacher__user=user)
 
 
 def not_yet_due_ids(tasks: QuerySet[CaseTask], today: datetime.date | None = None) -> dict[int, datetime.date | None]:

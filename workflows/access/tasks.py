@@ -43,9 +43,20 @@ def check_act(actor, task) -> None:
         raise NotPermitted(
             _("该任务须由%(org)s的%(role)s办理，您没有该身份。") % {"org": task.org.name, "role": Role(task.role).label}
         )
+    check_not_own_case(actor, task)
     if task.owner_id and task.owner_id != actor.pk:
         raise AlreadyHandled(
             _("该任务已由 %(who)s 认领办理，您不能再处理。如需改派，请联系上级。") % {"who": _name(task.owner)}
+        )
+
+
+def check_not_own_case(actor, task) -> None:
+    """回避: nobody handles a role step (提交, 审核, 备案 …) of their own case, whatever roles they
+    hold; the step stays with the organisation's other holders (or a supervisor's 改派)."""
+    if task.role and task.case.teacher.user_id == actor.pk:
+        raise NotPermitted(
+            _("这是您本人的培养案例，须回避，不能办理其中的“%(title)s”；请由本组织其他负责人办理。")
+            % {"title": task.flow_task.task_title}
         )
 
 
@@ -63,6 +74,7 @@ def check_claim(actor, task) -> None:
             _("该任务须由%(org)s的%(role)s认领，您没有该身份。")
             % {"org": task.org.name, "role": Role(task.role).label if task.role else _("培养人")}
         )
+    check_not_own_case(actor, task)
 
 
 def may_claim(actor, task) -> bool:

@@ -1,0 +1,59 @@
+"""workflows/access: the one home of who may do what. 回避: nobody handles a role step of their
+own case, whatever roles they hold (a 类别2 trainee who is also her school's 党务干部)."""
+
+import pytest
+
+from tests.factories import make_teacher, make_user
+from tests.helpers import drive, one_open, snapshot
+from workflows import access, selectors
+from workflows.errors import NotPermitted
+from workflows.models import PartyStatus, Role, RoleAssignment
+from workflows.services import cases as svc
+from workflows.services import tasks as task_svc
+
+
+@pytest.fixture
+def own_case(world):
+    """A 类别2 case whose trainee holds the school's 党务干部 role beside the world's officer."""
+    teacher = make_teacher("钱党员", world.branch, party_status=PartyStatus.FULL, birth=(1989, 4, 1))
+    trainee = make_user("qian", teacher=teacher, full_name="钱党员")
+    RoleAssignment.objects.create(user=trainee, org=world.school, role=Role.OFFICER)
+    case = svc.case_register(actor=world.officer, teacher_id=teacher.pk, kind="2")
+    case = drive(case, "training", officer=world.officer, mentors=[world.backbone_mentor])
+    return case, trainee
+
+
+def test_the_trainee_may_not_claim_or_act_on_a_step_of_her_own_case(world, own_case):
+    case, trainee = own_case
+    task = one_open(case)
+    assert not access.may_claim(trainee, task)
+    assert not access.may_act(trainee, task)
+    assert task not in selectors.queue_for_user(trainee)
+    before = snapshot()
+    with pytest.raises(NotPermitted, match="本人的培养案例，须回避"):
+        task_svc.task_claim(actor=trainee, task_id=task.pk)
+    with pytest.raises(NotPermitted, match="须回避"):
+        svc.case_submit(actor=trainee, task_id=task.pk)
+    assert snapshot() == before
+
+
+def test_the_other_officer_still_handles_it(world, own_case):
+    case, _trainee = own_case
+    task = one_open(case)
+    assert access.may_claim(world.officer, task)
+    assert task in selectors.queue_for_user(world.officer)
+    svc.case_submit(actor=world.officer, task_id=task.pk)
+    case.refresh_from_db()
+    assert case.state == "branch_review"
+
+
+def test_the_task_page_offers_her_no_button(client, world, own_case):
+    case, trainee = own_case
+    task = one_open(case)
+    client.force_login(trainee)
+    page = client.get(f"/inbox/tasks/{task.pk}/")
+    assert page.status_code == 200
+    assert page.context["can_act"] is False and page.context["can_claim"] is False
+    answer = client.post(f"/inbox/tasks/{task.pk}/act/", {"action": "submit"})
+    assert answer.status_code == 403
+    assert "须回避" in answer.content.decode()
