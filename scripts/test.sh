@@ -23,6 +23,11 @@ if [ ! -x /usr/bin/chromium ]; then
 fi
 
 ensure_pdf_deps
+# tests/test_workbook_print.py prints every workbook through LibreOffice, as a unit's Excel or WPS would.
+if ! command -v soffice >/dev/null 2>&1; then
+    log "LibreOffice Calc is missing: installing libreoffice-calc-nogui"
+    apt_install libreoffice-calc-nogui
+fi
 ensure_venv
 ensure_secret_key
 compile_messages

@@ -16,7 +16,7 @@ from openpyxl.utils import get_column_letter
 from .models import Annex2Row, Case, CaseMentor, MentorStatus, Organisation
 from .pdf import render_pdf
 from .periods import semester_label
-from .spreadsheet import csv_bytes, xlsx_bytes
+from .spreadsheet import append_note_rows, csv_bytes, print_setup, xlsx_bytes
 
 ANNEX2_TITLE = "益阳市教育系统“双培”工程实施情况汇总表"
 ANNEX2_HEADER = ["序号", "姓名", "出生年月", "“双培”类别", "完成年度", "备注"]
@@ -61,10 +61,10 @@ def annex2_xlsx(*, unit: Organisation, year: int, rows: list[Annex2Row], dated=N
         for cell in line:
             cell.border = border
             cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-    for text in ANNEX2_NOTES:
-        ws.append([text])
     for column, width in zip("ABCDEF", (8, 14, 12, 12, 12, 30), strict=True):
         ws.column_dimensions[column].width = width
+    append_note_rows(ws, ANNEX2_NOTES, columns=6)
+    print_setup(ws, title_row=2, header_rows=(4, 4), columns=6)
     return (
         _filename(unit, year, "xlsx"),
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -130,6 +130,7 @@ def completeness_xlsx(semesters, rows) -> bytes:
     for column in range(facts + 1, width + 1):
         ws.column_dimensions[get_column_letter(column)].width = 14
     ws.freeze_panes = ws.cell(row=4, column=facts + 1)
+    print_setup(ws, title_row=1, header_rows=(2, 3), columns=width)
     return xlsx_bytes(wb)
 
 
@@ -374,9 +375,9 @@ def annex2_city_xlsx(*, year: int, units, dated=None) -> tuple[str, str, bytes]:
             cell.alignment = centre
         if line[0].row > first and isinstance(line[0].value, str):  # unit headings and 合计 read from the left
             line[0].alignment = left
-    for text in ANNEX2_NOTES:
-        ws.append([text])
     for column, width in zip("ABCDEF", (8, 14, 12, 12, 12, 30), strict=True):
         ws.column_dimensions[column].width = width
+    append_note_rows(ws, ANNEX2_NOTES, columns=6)
     ws.freeze_panes = ws.cell(row=first + 1, column=1)
+    print_setup(ws, title_row=2, header_rows=(first, first), columns=6)
     return _city_filename(year, "xlsx"), XLSX_MIME, xlsx_bytes(wb)

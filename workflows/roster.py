@@ -17,7 +17,7 @@ from openpyxl.utils import get_column_letter
 from .documents import KIND_BOXES, XLSX_MIME, _dated_text, _pdf
 from .models import Case, CaseState, MentorStatus, Organisation, OrgKind
 from .services.cases import birth_month
-from .spreadsheet import xlsx_bytes
+from .spreadsheet import append_note_rows, print_setup, xlsx_bytes
 
 ROSTER_TITLE = "益阳市教育系统“双培”工程培养对象登记造册名册"
 ROSTER_HEADER = [
@@ -38,7 +38,7 @@ STATE_LABELS = dict(CaseState.choices)
 
 
 def roster_notes(include_closed: bool) -> list[str]:
-    scope = "含已完成、已退出的培养对象" if include_closed else "不含已完成、已退出的培养对象"
+    scope = "含已完成、已退出、不予通过的培养对象" if include_closed else "不含已完成、已退出、不予通过的培养对象"
     return [
         "注：",
         f"1. 本名册列出已登记造册的“双培”培养对象（含暂停），{scope}。",
@@ -242,12 +242,9 @@ def roster_xlsx(*, org: Organisation, groups: list[dict], dated: datetime.date, 
             cell.alignment = centre
         if line[0].row > header_row and isinstance(line[0].value, str):  # the 类别 headings
             line[0].alignment = left
-    for text in roster_notes(include_closed):
-        ws.append([text])
     for column, size in enumerate((6, 10, 6, 10, 28, 6, 16, 22, 12, 12, 13, 24), 1):
         ws.column_dimensions[get_column_letter(column)].width = size
+    append_note_rows(ws, roster_notes(include_closed), columns=width)
     ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
-    ws.print_title_rows = f"{header_row}:{header_row}"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    print_setup(ws, title_row=1, header_rows=(header_row, header_row), columns=width)
     return _filename(org, dated, "xlsx"), XLSX_MIME, xlsx_bytes(wb)

@@ -14,7 +14,7 @@ from openpyxl.styles import Alignment, Font
 
 from .documents import XLSX_MIME, _consistent_read, _pdf, cn_date, kind_boxes
 from .models import Case
-from .spreadsheet import xlsx_bytes
+from .spreadsheet import print_setup, xlsx_bytes
 
 TRAIL_TITLE = "培养案例审计轨迹"
 TRAIL_HEADER = ["序号", "时间", "操作人", "身份", "所在组织", "操作", "原阶段", "新阶段", "理由", "变更内容"]
@@ -120,6 +120,7 @@ def trail_xlsx(case: Case, events) -> tuple[str, str, bytes]:
     for column, width in zip("ABCDEFGHIJ", (6, 20, 14, 12, 20, 16, 12, 12, 36, 48), strict=True):
         ws.column_dimensions[column].width = width
     ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
+    print_setup(ws, title_row=1, header_rows=(header_row, header_row), columns=len(TRAIL_HEADER))
     return f"{_stem(case)}.xlsx", XLSX_MIME, xlsx_bytes(wb)
 
 

@@ -40,7 +40,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from ..errors import GuardError, NotInScope
 from ..models import AuditAction, FileKind, Organisation, OrgKind, PartyStatus, Role, RoleAssignment, Sex, Teacher
 from ..models.organisations import SCHOOL_LEVEL_KINDS, UNIT_KINDS
-from ..spreadsheet import xlsx_bytes
+from ..spreadsheet import print_setup, xlsx_bytes
 from ..text import bidi_refusal
 from . import people
 from .attachments import check_zip_structure
@@ -871,6 +871,7 @@ def people_template() -> tuple[str, str, bytes]:
                 rule.add(f"{letter}2:{letter}1001")
                 ws.add_data_validation(rule)
         ws.freeze_panes = "A2"
+        print_setup(ws, header_rows=(1, 1))
     notes = book.create_sheet("填写说明")
     for line in INSTRUCTIONS:
         notes.append(list(line))
