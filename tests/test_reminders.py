@@ -19,6 +19,7 @@ from workflows.flows import CaseFlow
 from workflows.models import AuditEvent, CaseState, CaseTask, Notification, TaskReminder, UnitPolicy
 from workflows.services import cases as svc
 from workflows.services.reminders import tick
+from workflows.workdays import escalate_from
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -64,10 +65,15 @@ def test_tick_twice_sends_each_reminder_once(world, django_capture_on_commit_cal
     task.refresh_from_db()
     assert task.overdue_at is not None and task.escalated_to is None
     assert _counts(task) == {"due_soon": (1, 1), "overdue": (1, 1), "escalated": (0, 0)}
-    # Overdue by more than the unit's N days: escalated to the branch above the mentor, once.
+    # Overdue by more than the unit's N working days: escalated to the branch above the mentor,
+    # once (workflows/workdays.py: the due day plus 5 working days, whatever holidays fall between).
     UnitPolicy.objects.create(unit=w.county, escalate_after_days=5)
+    escalate_at = escalate_from(due, 5)
+    run(escalate_at - timedelta(minutes=1))
+    task.refresh_from_db()
+    assert task.escalated_to is None
     for _ in range(2):
-        run(due + timedelta(days=6))
+        run(escalate_at + timedelta(minutes=1))
     task.refresh_from_db()
     assert task.escalated_to == w.branch
     assert _counts(task) == {"due_soon": (1, 1), "overdue": (1, 1), "escalated": (1, 1)}

@@ -41,6 +41,7 @@ from workflows.services import training
 from workflows.services.attachments import as_upload
 from workflows.services.locking import locked_case
 from workflows.services.records import record_write
+from workflows.workdays import add_workdays
 
 D = datetime.date
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -493,7 +494,9 @@ def test_the_gate_names_the_earliest_date_while_the_minimum_period_runs(w, clock
 
     sync(case, clock, D(2027, 11, 10))
     (opinion,) = training_tasks(case, CaseFlow.opinion)
-    assert opinion.owner == w.member_mentor.user and opinion.due_at == end_of(D(2027, 12, 10))
+    # 30 working days (workflows/workdays.py; tests/test_workdays.py checks the counting).
+    assert opinion.owner == w.member_mentor.user and opinion.due_at == end_of(add_workdays(D(2027, 11, 10), 30))
+    assert opinion.due_at > end_of(D(2027, 12, 10))  # more than 30 calendar days
 
 
 def test_the_gate_names_the_mentor_without_an_opinion(w, clock):
@@ -539,7 +542,7 @@ def test_returning_work_needs_a_reason_and_reopens_submission(w, clock):
     clock.set(D(2027, 1, 25))
     paper = submit(work(case, AUTUMN_2026, WorkItem.PAPER))
     review = open_task_for(paper, CaseFlow.review_work)
-    assert review.owner == w.member_mentor.user and review.due_at == end_of(D(2027, 2, 8))
+    assert review.owner == w.member_mentor.user and review.due_at == end_of(add_workdays(D(2027, 1, 25), 14))
     assert paper.current_file is not None and paper.submitted_by == trainee.user
 
     for blank in ("", "   "):
@@ -561,8 +564,9 @@ def test_returning_work_needs_a_reason_and_reopens_submission(w, clock):
     review.refresh_from_db()
     assert review.status == STATUS.DONE
     resubmit = open_task_for(paper, CaseFlow.submit_work)
-    # The semester ends on 31 Jan, but a returned work gets at least 14 days from the return.
-    assert resubmit.due_at == end_of(D(2027, 2, 8)) and resubmit.owner == trainee.user
+    # The semester ends on 31 Jan, but a returned work gets at least 14 working days from the return.
+    assert resubmit.due_at == end_of(add_workdays(D(2027, 1, 25), 14)) and resubmit.owner == trainee.user
+    assert resubmit.due_at > end_of(D(2027, 2, 8))
     assert AuditEvent.objects.get(case=case, action=AuditAction.WORK_RETURN).reason == "请补充教学反思。"
 
     clock.set(D(2027, 2, 3))

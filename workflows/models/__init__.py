@@ -2,6 +2,7 @@ from .api_tokens import ApiToken
 from .approvals import CaseCopy, Deputy, TaskComment, TaskOpened
 from .attachments import Attachment, FileKind
 from .audit import AuditAction, AuditChainHead, AuditCheckpoint, AuditEvent
+from .calendar import WorkdayOverride
 from .cases import Annex2Row, Case, CaseKind, CaseMentor, CaseState, MentorStatus
 from .jobs import ExportJob, ExportKind, JobStatus
 from .notifications import Notification, NotificationKind, TaskReminder
@@ -32,6 +33,7 @@ from .reports import AnnualReport, ReportKind, ReportProcess, ReportState, Repor
 from .tasks import CaseProcess, CaseTask
 
 __all__ = [
+    "WorkdayOverride",
     "CaseCopy",
     "Deputy",
     "TaskComment",

@@ -37,6 +37,7 @@ from ..models import (
 )
 from ..periods import add_months, end_of_day, record_period, semester_of
 from ..routing import nearest_org_with_role
+from ..workdays import add_workdays
 from .attachments import check_upload, staged_files
 from .audit import audit_log, set_owner
 from .locking import locked_case
@@ -169,7 +170,7 @@ def _submit_work_task(case: Case, work: SemesterWork, today) -> CaseTask:
     """The trainee submits their own work; a trainee without an account is helped by the school's officer."""
     due = end_of_day(work.semester_end)
     if work.status == WorkStatus.RETURNED:
-        due = max(due, end_of_day(today + timedelta(days=settings.SHUANGPEI_DUE_DAYS["resubmit_work"])))
+        due = max(due, end_of_day(add_workdays(today, settings.SHUANGPEI_DUE_DAYS["resubmit_work"])))
     trainee_user = case.teacher.user
     if trainee_user is not None:
         return _new_task(case, CaseFlow.submit_work, due_at=due, owner=trainee_user, work=work)
@@ -249,7 +250,7 @@ def sync_obligations(case: Case, *, today: datetime.date | None = None, actor=No
             if node == CaseFlow.submit_work:
                 opened.append(_submit_work_task(case, work, today))
             elif reviewer is not None:
-                due = end_of_day(today + timedelta(days=settings.SHUANGPEI_DUE_DAYS["review_work"]))
+                due = end_of_day(add_workdays(today, settings.SHUANGPEI_DUE_DAYS["review_work"]))
                 opened.append(
                     _new_task(
                         case, CaseFlow.review_work, due_at=due, owner=reviewer.teacher.user, work=work, mentor=reviewer
@@ -259,7 +260,7 @@ def sync_obligations(case: Case, *, today: datetime.date | None = None, actor=No
         # 培养人意见: asked of each mentor once the minimum training period has passed.
         ready_on = earliest_submission(case)
         if ready_on is not None and today >= ready_on:
-            due = end_of_day(today + timedelta(days=settings.SHUANGPEI_DUE_DAYS["opinion"]))
+            due = end_of_day(add_workdays(today, settings.SHUANGPEI_DUE_DAYS["opinion"]))
             for mentor in mentors:
                 if mentor.opinions.exists():
                     continue
