@@ -30,8 +30,8 @@ def test_the_county_reviewer_sets_the_units_rules_and_it_is_audited(world):
 @pytest.mark.parametrize(
     "values, says",
     [
-        ({"escalate_after_days": 0}, "逾期几天后升级督办"),
-        ({"remind_before_days": 99}, "到期前几天提醒"),
+        ({"escalate_after_days": 0}, "逾期几个工作日后升级督办"),
+        ({"remind_before_days": 99}, "到期前几个工作日提醒"),
         ({"record_every_months": 5}, "频次"),
     ],
 )

@@ -30,8 +30,8 @@ class UnitPolicyForm(forms.Form):
             "invalid_choice": gettext_lazy("培养记录频次请从列表中选择（每月、每两个月、每季度或每半年一次）。")
         },
     )
-    remind_before_days = forms.IntegerField(label=gettext_lazy("到期前几天提醒"))
-    escalate_after_days = forms.IntegerField(label=gettext_lazy("逾期几天后升级督办"))
+    remind_before_days = forms.IntegerField(label=gettext_lazy("到期前几个工作日提醒"))
+    escalate_after_days = forms.IntegerField(label=gettext_lazy("逾期几个工作日后升级督办"))
 
 
 def _labelled_error(form) -> str:
