@@ -90,9 +90,11 @@ def unit_policy_update(*, actor, unit_id: int, record_every_months, remind_befor
         raise GuardError(_("培养记录频次请从列表中选择（每月、每两个月、每季度或每半年一次）。"))
     values = {
         "record_every_months": int(record_every_months),
-        "remind_before_days": _check_range("remind_before_days", remind_before_days, UNIT_LIMITS, _("到期前几天提醒")),
+        "remind_before_days": _check_range(
+            "remind_before_days", remind_before_days, UNIT_LIMITS, _("到期前几个工作日提醒")
+        ),
         "escalate_after_days": _check_range(
-            "escalate_after_days", escalate_after_days, UNIT_LIMITS, _("逾期几天后升级督办")
+            "escalate_after_days", escalate_after_days, UNIT_LIMITS, _("逾期几个工作日后升级督办")
         ),
     }
     with transaction.atomic():
