@@ -55,6 +55,8 @@ class Teacher(models.Model):
     )
     titles = models.CharField(_("职称"), max_length=100, blank=True)
     is_backbone = models.BooleanField(_("骨干教师"), default=False)
+    # 名校长 (市级首席名校长、名校长): the Changsha measure counts party members among them.
+    is_famous_principal = models.BooleanField(_("名校长"), default=False)
     honours = models.TextField(_("荣誉（名师、学科带头人、评优等）"), blank=True)
     planned_kind = models.CharField(_("拟列入“双培”类别"), max_length=1, choices=PlannedKind.choices, blank=True)
     user = models.OneToOneField(

@@ -17,6 +17,7 @@ class RecordKind(models.TextChoices):
     PARTY_DAY = "party_day", _("主题党日")
     # 类别2 (骨干带党员)
     OBSERVATION = "observation", _("听课指导")
+    SUPERVISION = "supervision", _("业务督导")
     DEMO_LESSON = "demo_lesson", _("示范课")
     RESEARCH = "research", _("专题教研")
     LESSON_PREP = "lesson_prep", _("集体备课")
@@ -35,6 +36,7 @@ KINDS_FOR_CASE = {
     ],
     CaseKind.CULTIVATE_BACKBONE: [
         RecordKind.OBSERVATION,
+        RecordKind.SUPERVISION,
         RecordKind.DEMO_LESSON,
         RecordKind.RESEARCH,
         RecordKind.LESSON_PREP,
