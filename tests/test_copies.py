@@ -301,6 +301,17 @@ def test_a_recipient_outside_the_chain_reads_the_case_only_while_copied(scene):
     assert response.status_code == 404 and "管辖范围" in alert_text(response)
 
 
+def test_the_copy_notification_opens_the_case_for_a_reader_outside_the_chain(scene):
+    copied(scene, scene.sibling)
+    notification = Notification.objects.get(kind=NotificationKind.COPIED, recipient=scene.sibling)
+    response = client_for(scene.sibling).post(f"/inbox/notifications/{notification.pk}/open/")
+    assert response.status_code == 302 and response["Location"] == case_url(scene.branch)
+    # Once revoked, the same notification leads back to the list, not to a 404.
+    copy_svc.copy_revoke(actor=scene.w.secretary, copy_id=CaseCopy.objects.get(recipient=scene.sibling).pk)
+    response = client_for(scene.sibling).post(f"/inbox/notifications/{notification.pk}/open/")
+    assert response["Location"] == "/inbox/notifications/"
+
+
 def test_a_copy_ends_when_the_case_closes(scene):
     copied(scene, scene.sibling)
     Case.objects.filter(pk=scene.branch.pk).update(state=CaseState.EXITED)

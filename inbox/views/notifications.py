@@ -35,7 +35,10 @@ def notification_open(request, notification_id: int):
     reminders.notification_mark_read(notification)
     if notification.task_id and selectors.tasks_in_scope(request.user).filter(pk=notification.task_id).exists():
         return redirect(reverse("inbox:task", args=[notification.task_id]))
-    if notification.case_id and selectors.cases_for_user(request.user).filter(pk=notification.case_id).exists():
+    if notification.case_id and (
+        selectors.cases_for_user(request.user).filter(pk=notification.case_id).exists()
+        or selectors.open_copies().filter(case_id=notification.case_id, recipient=request.user).exists()
+    ):  # a 抄送 reader outside the case's chain reads the case page only
         return redirect(reverse("inbox:case", args=[notification.case_id]))
     return redirect(reverse("inbox:notifications"))
 
