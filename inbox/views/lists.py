@@ -3,12 +3,13 @@
 from django.middleware.csrf import get_token
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from viewflow.views import ListModelView
 
+from forms.cases import ApproveForm
 from forms.filters import TaskFilter
-from workflows import selectors
+from workflows import access, selectors
 from workflows.models import Case, CaseTask
 from workflows.services.reports import report_tasks_for_user
 
@@ -93,30 +94,153 @@ class TaskListView(ListModelView):
         return super().get_context_data(list_title=self.title, filter_query=_filter_query(self.request), **kwargs)
 
 
-class InboxView(TaskListView):
+def _post_button(request, url: str, label: str, *, css: str = "", confirm: str = "") -> str:
+    """A one-button form on a list row; it returns to the list it was pressed on."""
+    return format_html(
+        '<form method="post" action="{}" class="{}"{}><input type="hidden" name="csrfmiddlewaretoken" value="{}">'
+        '<input type="hidden" name="next" value="{}">'
+        '<button class="mdc-button mdc-button--outlined" type="submit">{}</button></form>',
+        url,
+        css,
+        format_html(' data-turbo-confirm="{}"', confirm) if confirm else "",
+        get_token(request),
+        request.get_full_path(),
+        label,
+    )
+
+
+class ApproverListMixin:
+    """我的待办 and 待认领 for an approver (issue 11): a tick box on each row that may go into a
+    批量同意 (``access.may_bulk_approve``: 支部审核/单位审核, opened before), the batch's form
+    below the list, and “同意” on each row that needs no input (``access.may_quick_approve``)."""
+
+    def _bulk_flags(self, tasks) -> set[int]:
+        user = self.request.user
+        opened = access.opened_task_ids(user, [t.pk for t in tasks if access.needs_no_input(t)])
+        return {t.pk for t in tasks if access.may_bulk_approve(user, t, opened)}
+
+    def pick(self, task):
+        if task.pk not in getattr(self, "_pickable", ()):
+            return ""
+        return format_html(
+            '<input type="checkbox" name="task" value="{}" form="sp-bulk-form" class="sp-bulk-pick" aria-label="{}">',
+            task.pk,
+            _("选择 %(name)s") % {"name": task.case.teacher.name},
+        )
+
+    pick.short_description = _("选择")
+
+    def actions(self, task):
+        buttons = []
+        if access.may_quick_approve(self.request.user, task):
+            buttons.append(
+                _post_button(
+                    self.request,
+                    reverse("inbox:task_quick_approve", args=[task.pk]),
+                    _("同意"),
+                    css="sp-quick-approve",
+                    confirm=_("确定同意 %(name)s 的“%(step)s”？审核意见留空，案例将直接报上一级。")
+                    % {"name": task.case.teacher.name, "step": task.flow_task.task_title},
+                )
+            )
+        if access.may_claim(self.request.user, task):
+            buttons.append(_post_button(self.request, reverse("inbox:task_claim", args=[task.pk]), _("认领")))
+        if not buttons:
+            return ""
+        return format_html('<div class="sp-row-actions">{}</div>', format_html_join("", "{}", ((b,) for b in buttons)))
+
+    actions.short_description = _("操作")
+
+    def bulk_context(self, tasks) -> dict:
+        self._pickable = self._bulk_flags(tasks)
+        if not self._pickable:
+            return {}
+        return {
+            "bulk_form": ApproveForm(auto_id="id_bulk_%s"),
+            "bulk_limit": access.BULK_LIMIT,
+            "bulk_next": self.request.get_full_path(),
+        }
+
+
+class InboxView(ApproverListMixin, TaskListView):
+    """我的待办, the front page: the user's own tasks and, below them, the first rows of their 待认领
+    (without the steps 未到办理时间, counted with a link to them), each list with its count."""
+
     title = _("我的待办")
     selector = staticmethod(selectors.inbox_for_user)
+    columns = ("pick",) + TaskListView.columns + ("actions",)
+    queue_rows = 10  # the front page shows the head of 待认领; the rest is one click away
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        # An own step that waits for the calendar stays listed (it is the user's), marked.
+        self._ready_on = selectors.not_yet_due_ids(self.queryset)
+        return queryset
+
+    def task_title(self, task):
+        if task.owner_id and task.owner_id != self.request.user.pk:
+            # 代理人: the principal's step, in the deputy's 我的待办 (selectors.inbox_for_user).
+            return format_html(
+                '{} <span class="sp-muted sp-acting-for">{}</span>',
+                task.title,
+                _("代%(who)s") % {"who": task.owner.get_full_name() or task.owner.get_username()},
+            )
+        if task.pk in getattr(self, "_ready_on", {}):
+            ready_on = self._ready_on[task.pk]
+            when = ready_on.strftime("%Y-%m-%d") if ready_on else _("培养开始后")
+            return format_html(
+                '{} <span class="sp-muted sp-not-yet">{}</span>',
+                task.title,
+                _("未到办理时间（%(when)s 起可办）") % {"when": when},
+            )
+        return task.title
+
+    task_title.short_description = _("事项")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        user = self.request.user
+        context["list_title"] = _("我的待办（%(n)d）") % {"n": context["paginator"].count}
+        tasks = list(context["object_list"])
+        front = []
         if not self.request.GET:
             # The mentor's day (and the trainee's): on the front page of the inbox, above the list.
-            context.update(selectors.mentor_day(self.request.user))
+            context.update(selectors.mentor_day(user))
             # The unit's and the city's report rounds (附件2, 附件1 breakdown), with their countdown.
-            context["report_tasks"] = list(report_tasks_for_user(self.request.user)[:20])
+            context["report_tasks"] = list(report_tasks_for_user(user)[:20])
+            queue = selectors.actionable_queue_for_user(user).order_by("due_at", "id")
+            queue_count = queue.count()
             if not context["paginator"].count:
                 # An empty 我的待办 while work waits to be claimed: say so, and where.
-                context["queue_hint"] = selectors.actionable_queue_for_user(self.request.user).count()
+                context["queue_hint"] = queue_count
+            front = list(queue[: self.queue_rows])
+            context["front_queue_count"] = queue_count
+            context["front_queue_waiting"] = selectors.not_yet_due_queue_for_user(user).count()
+        context.update(self.bulk_context(tasks + front))
+        if not self.request.GET:
+            context["front_queue"] = [self._front_row(task) for task in front]
         return context
 
+    def _front_row(self, task) -> dict:
+        return {
+            "task": task,
+            "url": self.get_object_url(task),
+            "pick": self.pick(task),
+            "trainee": task.case.teacher.name,
+            "unit": self.unit(task),
+            "stage": self.stage_label(task),
+            "due": self.due(task),
+            "actions": self.actions(task),
+        }
 
-class QueueView(TaskListView):
+
+class QueueView(ApproverListMixin, TaskListView):
     """待认领 lists what can be done now; ``?waiting=1`` lists the steps 未到办理时间 (a training
     period not yet served, ``selectors.not_yet_due_ids``), each with the day it opens."""
 
     title = _("待认领")
     selector = staticmethod(selectors.actionable_queue_for_user)
-    columns = TaskListView.columns + ("claim",)
+    columns = ("pick",) + TaskListView.columns + ("actions",)
 
     @property
     def waiting(self) -> bool:
@@ -145,23 +269,14 @@ class QueueView(TaskListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        context["list_title"] = _("待认领（%(n)d）") % {"n": context["paginator"].count}
         if self.waiting:
-            context["list_title"] = _("待认领 · 未到办理时间")
+            context["list_title"] = _("待认领 · 未到办理时间（%(n)d）") % {"n": context["paginator"].count}
             context["queue_waiting_view"] = True
         else:
             context["queue_waiting"] = selectors.not_yet_due_queue_for_user(self.request.user).count()
+            context.update(self.bulk_context(list(context["object_list"])))
         return context
-
-    def claim(self, task):
-        return format_html(
-            '<form method="post" action="{}"><input type="hidden" name="csrfmiddlewaretoken" value="{}">'
-            '<button class="mdc-button mdc-button--outlined" type="submit">{}</button></form>',
-            reverse("inbox:task_claim", args=[task.pk]),
-            get_token(self.request),
-            _("认领"),
-        )
-
-    claim.short_description = _("操作")
 
 
 class EscalatedView(TaskListView):
