@@ -1,6 +1,7 @@
 """年度报表: the unit's 附件2 and 附件1 breakdown rounds, their tasks and frozen versions."""
 
 import re
+from contextlib import contextmanager
 
 from django.contrib.auth.decorators import login_required
 from django.template.response import TemplateResponse
@@ -8,6 +9,16 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from forms.cases import first_error
+from forms.reports import (
+    PlanApproveForm,
+    PlanReturnForm,
+    PlanSubmitForm,
+    ReportAcceptForm,
+    ReportCorrectForm,
+    ReportReturnForm,
+    ReportSubmitForm,
+)
 from workflows.errors import GuardError, NotInScope
 from workflows.flows import AnnualReportFlow, PlanFlow
 from workflows.models import AnnualReport, ReportKind
@@ -24,32 +35,38 @@ def _year(request) -> int:
     return int(raw)
 
 
+def _reports_context(request, year: int) -> dict:
+    rows = svc.annex2_status(request.user, year)
+    this_year = timezone.localdate().year
+    return {
+        "year": year,
+        "years": list(range(this_year, this_year - 4, -1)),
+        "rows": rows,
+        "tasks": svc.report_tasks_for_user(request.user),
+        "late_count": sum(r["overdue"] for r in rows),
+        "can_correct": {
+            r["unit"].pk for r in rows if r["accepted"] and user_holds(request.user, "reviewer", r["unit"])
+        },
+    }
+
+
 @login_required
 @guarded
 def reports_page(request):
-    year = _year(request)
-    rows = svc.annex2_status(request.user, year)
-    this_year = timezone.localdate().year
-    return TemplateResponse(
-        request,
-        "inbox/reports.html",
-        {
-            "year": year,
-            "years": list(range(this_year, this_year - 4, -1)),
-            "rows": rows,
-            "tasks": svc.report_tasks_for_user(request.user),
-            "late_count": sum(r["overdue"] for r in rows),
-            "can_correct": {
-                r["unit"].pk for r in rows if r["accepted"] and user_holds(request.user, "reviewer", r["unit"])
-            },
-        },
-    )
+    return TemplateResponse(request, "inbox/reports.html", _reports_context(request, _year(request)))
 
 
-@login_required
-@guarded
-def report_task_page(request, task_id: int):
-    task = svc.report_task_for_user(request.user, task_id)
+def _plan_cells(table, form, is_prepare: bool) -> None:
+    """Each year cell's value in the form: as typed after a refusal, else the number on file."""
+    typed = form.data if form is not None and form.is_bound else {}
+    for row in table:
+        for cell in row["cells"]:
+            name = f"{cell.year}_{cell.kind}"
+            on_file = cell.proposed if is_prepare or cell.approved is None else cell.approved
+            cell.value = typed.get(name, on_file)
+
+
+def _task_context(request, task, **forms) -> dict:
     process = task.process
     context = {
         "task": task,
@@ -65,6 +82,9 @@ def report_task_page(request, task_id: int):
             needs_reason=bool(versions),
             # The city's last word, shown only while that version is the newest.
             last_returned=versions[0] if versions and versions[0].state == "returned" else None,
+            submit_form=forms.get("submit_form") or ReportSubmitForm(initial={"reason": process.reason}),
+            accept_form=forms.get("accept_form") or ReportAcceptForm(),
+            return_form=forms.get("return_form") or ReportReturnForm(),
         )
         if task.report_id:
             context["report"] = task.report
@@ -72,13 +92,24 @@ def report_task_page(request, task_id: int):
             context["diff"] = _diff(previous, task.report) if previous else None
     else:
         unit_plan, table = svc.plan_table(process)
+        is_prepare = task.flow_task == PlanFlow.prepare
+        _plan_cells(table, forms.get("plan_form"), is_prepare)
         context.update(
-            is_prepare=task.flow_task == PlanFlow.prepare,
+            is_prepare=is_prepare,
             unit_plan=unit_plan,
             plan_table=table,
             years=process.plan.years if process.plan_id else [],
+            plan_form=forms.get("plan_form") or PlanApproveForm(),
+            plan_return_form=forms.get("plan_return_form") or PlanReturnForm(),
         )
-    return TemplateResponse(request, "inbox/report_task.html", context)
+    return context
+
+
+@login_required
+@guarded
+def report_task_page(request, task_id: int):
+    task = svc.report_task_for_user(request.user, task_id)
+    return TemplateResponse(request, "inbox/report_task.html", _task_context(request, task))
 
 
 def _diff(before: AnnualReport, after: AnnualReport) -> dict:
@@ -91,48 +122,128 @@ def _diff(before: AnnualReport, after: AnnualReport) -> dict:
     return {"version": before.version, "added": sorted(new - old), "removed": sorted(old - new)}
 
 
+class _Refused(Exception):
+    """A refusal answered with the page again: the message, a 4xx and what was typed."""
+
+    def __init__(self, response):
+        self.response = response
+
+
+def _task_refusal(request, task_id: int, message: str, status: int = 400, **forms):
+    task = svc.report_task_for_user(request.user, task_id)
+    context = _task_context(request, task, **forms)
+    context["error"] = message
+    return TemplateResponse(request, "inbox/report_task.html", context, status=status)
+
+
+def _valid(request, task_id: int, key: str, form):
+    """The form's data, or the task page again with its first error and the form as typed."""
+    if not form.is_valid():
+        raise _Refused(_task_refusal(request, task_id, first_error(form), **{key: form}))
+    return form.cleaned_data
+
+
+@contextmanager
+def _keeping(request, task_id: int, key: str, form):
+    """A service's refusal (not a 404: that page says nothing more) keeps what was typed."""
+    try:
+        yield
+    except GuardError as error:
+        if error.status == 404:
+            raise
+        raise _Refused(_task_refusal(request, task_id, error.message, status=error.status, **{key: form})) from error
+
+
+def _plan_cells_of(task):
+    _unit_plan, table = svc.plan_table(task.process)
+    return [cell for row in table for cell in row["cells"]]
+
+
 @login_required
 @guarded
 @post_only
 def report_task_act(request, task_id: int):
-    task = svc.report_task_for_user(request.user, task_id)
+    user = request.user
+    task = svc.report_task_for_user(user, task_id)
+    # A wrong person hears 403/409 before anything about the input.
+    svc.report_check_actor(user, task)
     action = request.POST.get("action", "")
     back = reverse("inbox:reports")
-    if task.process.kind == ReportKind.ANNEX2:
-        if action == "submit":
-            report = svc.report_submit(actor=request.user, task_id=task.pk, reason=request.POST.get("reason", ""))
-            return done(request, _("已报送第 %(v)s 版，等待市级审核。") % {"v": report.version}, back)
-        if action == "accept":
-            report = svc.report_accept(actor=request.user, task_id=task.pk, note=request.POST.get("note", ""))
-            return done(
-                request, _("已接收%(unit)s第 %(v)s 版。") % {"unit": report.unit.name, "v": report.version}, back
-            )
-        if action == "return":
-            report = svc.report_return(actor=request.user, task_id=task.pk, reason=request.POST.get("reason", ""))
-            return done(request, _("已退回%(unit)s，等待单位修改后重新报送。") % {"unit": report.unit.name}, back)
-    else:
-        if action == "plan_submit":
-            svc.plan_submit(actor=request.user, task_id=task.pk, data=request.POST)
-            return done(request, _("年度分解已报送，等待市级调整审批。"), back)
-        if action == "plan_approve":
-            svc.plan_approve(actor=request.user, task_id=task.pk, data=request.POST, note=request.POST.get("note", ""))
-            return done(request, _("年度分解已审批。"), back)
-        if action == "plan_return":
-            svc.plan_return(actor=request.user, task_id=task.pk, reason=request.POST.get("reason", ""))
-            return done(request, _("年度分解已退回单位。"), back)
+    try:
+        if task.process.kind == ReportKind.ANNEX2:
+            if action == "submit":
+                form = ReportSubmitForm(request.POST)
+                data = _valid(request, task.pk, "submit_form", form)
+                with _keeping(request, task.pk, "submit_form", form):
+                    report = svc.report_submit(actor=user, task_id=task.pk, reason=data["reason"])
+                return done(request, _("已报送第 %(v)s 版，等待市级审核。") % {"v": report.version}, back)
+            if action == "accept":
+                form = ReportAcceptForm(request.POST)
+                data = _valid(request, task.pk, "accept_form", form)
+                with _keeping(request, task.pk, "accept_form", form):
+                    report = svc.report_accept(actor=user, task_id=task.pk, note=data["note"])
+                return done(
+                    request, _("已接收%(unit)s第 %(v)s 版。") % {"unit": report.unit.name, "v": report.version}, back
+                )
+            if action == "return":
+                form = ReportReturnForm(request.POST)
+                data = _valid(request, task.pk, "return_form", form)
+                with _keeping(request, task.pk, "return_form", form):
+                    report = svc.report_return(actor=user, task_id=task.pk, reason=data["reason"])
+                return done(request, _("已退回%(unit)s，等待单位修改后重新报送。") % {"unit": report.unit.name}, back)
+        else:
+            if action in ("plan_submit", "plan_approve"):
+                form_class = PlanSubmitForm if action == "plan_submit" else PlanApproveForm
+                form = form_class(request.POST, cells=_plan_cells_of(task))
+                _valid(request, task.pk, "plan_form", form)
+                with _keeping(request, task.pk, "plan_form", form):
+                    if action == "plan_submit":
+                        svc.plan_submit(actor=user, task_id=task.pk, data=form.numbers())
+                    else:
+                        svc.plan_approve(
+                            actor=user, task_id=task.pk, data=form.numbers(), note=form.cleaned_data["note"]
+                        )
+                message = _("年度分解已报送，等待市级调整审批。") if action == "plan_submit" else _("年度分解已审批。")
+                return done(request, message, back)
+            if action == "plan_return":
+                form = PlanReturnForm(request.POST)
+                data = _valid(request, task.pk, "plan_return_form", form)
+                with _keeping(request, task.pk, "plan_return_form", form):
+                    svc.plan_return(actor=user, task_id=task.pk, reason=data["reason"])
+                return done(request, _("年度分解已退回单位。"), back)
+    except _Refused as refused:
+        return refused.response
     raise GuardError(_("无法识别的操作，请从页面上的按钮提交。"))
+
+
+def _reports_refusal(request, message: str, form, status: int = 400):
+    """The 年度报表 page again, the 更正 form of that unit open with what was typed."""
+    year = form.cleaned_data.get("year") if hasattr(form, "cleaned_data") else None
+    context = _reports_context(request, year or timezone.localdate().year)
+    context.update(error=message, correct_form=form, correct_unit=form.cleaned_data.get("unit"))
+    return TemplateResponse(request, "inbox/reports.html", context, status=status)
 
 
 @login_required
 @guarded
 @post_only
 def report_correct(request):
-    unit_id = request.POST.get("unit", "")
-    if not re.fullmatch(r"[0-9]{1,9}", unit_id):
+    form = ReportCorrectForm(request.POST)
+    valid = form.is_valid()
+    if "unit" in form.errors:
         raise NotInScope(_("未找到该单位，或它不在您的管辖范围内。"))
-    process = svc.report_correct(
-        actor=request.user, unit_id=int(unit_id), year=_year(request), reason=request.POST.get("reason", "")
-    )
+    # Who may correct is answered before what was typed.
+    unit = svc.report_check_corrector(request.user, form.cleaned_data["unit"])
+    if not valid:
+        return _reports_refusal(request, first_error(form), form)
+    try:
+        process = svc.report_correct(
+            actor=request.user, unit_id=unit.pk, year=form.cleaned_data["year"], reason=form.cleaned_data["reason"]
+        )
+    except GuardError as error:
+        if error.status == 404:
+            raise
+        return _reports_refusal(request, error.message, form, status=error.status)
     task = process.reporttask_set.order_by("-id").first()
     return done(request, _("已开启更正，请核对后重新报送。"), reverse("inbox:report_task", args=[task.pk]))
 
