@@ -22,6 +22,11 @@ from .common import done, file_response, guarded, post_only
 LIST_LIMIT = 500
 
 
+def _ids(action: str, pk: int) -> str:
+    """Field ids of a row's form, unique on the page (one form per row)."""
+    return f"id_{action}{pk}_%s"
+
+
 # --- 党员示范岗 ------------------------------------------------------------------------------
 
 
@@ -33,8 +38,16 @@ def _posts_page(request, *, form=None, error="", status=200, row_form=None, row_
     for post in posts:
         post.can_decide = rules.may_decide(user, post)
         post.can_revoke = rules.may_revoke(user, post)
-        post.decide_form = row_form if (row_id == post.pk and row_action == "decide") else DemoDecideForm()
-        post.revoke_form = row_form if (row_id == post.pk and row_action == "revoke") else DemoRevokeForm()
+        post.decide_form = (
+            row_form
+            if (row_id == post.pk and row_action == "decide")
+            else DemoDecideForm(auto_id=_ids("decide", post.pk))
+        )
+        post.revoke_form = (
+            row_form
+            if (row_id == post.pk and row_action == "revoke")
+            else DemoRevokeForm(auto_id=_ids("revoke", post.pk))
+        )
     can_declare = rules.may_declare(user)
     if form is None and can_declare:
         form = DemoPostForm(teachers=rules.declarable_teachers(user))
@@ -99,7 +112,7 @@ def demo_posts_page(request):
 def demo_post_decide(request, post_id: int):
     """授牌认定 or 不予认定."""
     rules.demo_post_for_user(request.user, post_id)  # 404 before anything else for those outside
-    form = DemoDecideForm(request.POST)
+    form = DemoDecideForm(request.POST, auto_id=_ids("decide", post_id))
     page = lambda **kw: _posts_page(request, row_form=form, row_id=post_id, row_action="decide", **kw)  # noqa: E731
     if not form.is_valid():
         return page(error=first_error(form), status=400)
@@ -120,7 +133,7 @@ def demo_post_decide(request, post_id: int):
 def demo_post_revoke(request, post_id: int):
     """撤销 a certified post."""
     rules.demo_post_for_user(request.user, post_id)
-    form = DemoRevokeForm(request.POST)
+    form = DemoRevokeForm(request.POST, auto_id=_ids("revoke", post_id))
     page = lambda **kw: _posts_page(request, row_form=form, row_id=post_id, row_action="revoke", **kw)  # noqa: E731
     if not form.is_valid():
         return page(error=first_error(form), status=400)
@@ -201,8 +214,16 @@ def _lessons_page(request, *, form=None, error="", status=200, row_form=None, ro
     lessons = list(rules.demo_lessons_for_user(user)[:LIST_LIMIT]) if rules.may_read(user) else []
     for lesson in lessons:
         lesson.can_handle = rules.may_handle_lesson(user, lesson)
-        lesson.record_form = row_form if (row_id == lesson.pk and row_action == "record") else LessonRecordForm()
-        lesson.cancel_form = row_form if (row_id == lesson.pk and row_action == "cancel") else LessonCancelForm()
+        lesson.record_form = (
+            row_form
+            if (row_id == lesson.pk and row_action == "record")
+            else LessonRecordForm(auto_id=_ids("record", lesson.pk))
+        )
+        lesson.cancel_form = (
+            row_form
+            if (row_id == lesson.pk and row_action == "cancel")
+            else LessonCancelForm(auto_id=_ids("cancel", lesson.pk))
+        )
     can_schedule = rules.may_schedule(user)
     if form is None and can_schedule:
         form = _lesson_form(user)
@@ -270,7 +291,7 @@ def demo_lessons_page(request):
 def demo_lesson_record(request, lesson_id: int):
     """记录 a lesson that was held."""
     rules.demo_lesson_for_user(request.user, lesson_id)
-    form = LessonRecordForm(request.POST)
+    form = LessonRecordForm(request.POST, auto_id=_ids("record", lesson_id))
     page = lambda **kw: _lessons_page(request, row_form=form, row_id=lesson_id, row_action="record", **kw)  # noqa: E731
     if not form.is_valid():
         return page(error=first_error(form), status=400)
@@ -292,7 +313,7 @@ def demo_lesson_record(request, lesson_id: int):
 def demo_lesson_cancel(request, lesson_id: int):
     """取消 a scheduled lesson."""
     rules.demo_lesson_for_user(request.user, lesson_id)
-    form = LessonCancelForm(request.POST)
+    form = LessonCancelForm(request.POST, auto_id=_ids("cancel", lesson_id))
     page = lambda **kw: _lessons_page(request, row_form=form, row_id=lesson_id, row_action="cancel", **kw)  # noqa: E731
     if not form.is_valid():
         return page(error=first_error(form), status=400)
