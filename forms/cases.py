@@ -2,9 +2,10 @@
 
 from django import forms
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from workflows.models import CaseKind
+from workflows.models import CaseKind, CaseState
 
 from .text import BidiRefusingForm, limited_text
 
@@ -29,7 +30,30 @@ class ApproveForm(ReasonForm):
 
 
 class ReturnForm(RequiredReasonForm):
+    """退回: the reason, and the earlier step to send the case to (``targets``, nearest first;
+    the first is the default). Without ``targets`` the step is not asked (one step back)."""
+
+    to_state = forms.ChoiceField(label=_("退回到"), required=False)
     reason = limited_text(_("退回理由"), 1000, rows=2, required_message=_("请填写理由。"))
+
+    def __init__(self, *args, targets=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["to_state"]
+        field.choices = [(t, CaseState(t).label) for t in targets]
+        if targets:
+            field.initial = targets[0]
+        steps = "、".join(str(CaseState(t).label) for t in targets)
+        field.error_messages["invalid_choice"] = format_lazy(_("只能退回到：{}。请从列表中重新选择。"), steps)
+
+
+class RejectForm(RequiredReasonForm):
+    """不予通过: a required reason and a confirmation, because the case ends for good."""
+
+    reason = limited_text(_("不予通过理由"), 1000, rows=3, required_message=_("请填写不予通过的理由。"))
+    confirm = forms.BooleanField(
+        label=_("确认不予通过，案例将结束"),
+        error_messages={"required": _("请勾选“确认不予通过，案例将结束”后再提交。")},
+    )
 
 
 class DeclineForm(RequiredReasonForm):

@@ -23,6 +23,7 @@ from workflows.models import (
     Attachment,
     AuditEvent,
     Case,
+    CaseCopy,
     CaseMentor,
     CaseProcess,
     CaseState,
@@ -30,6 +31,7 @@ from workflows.models import (
     MentorOpinion,
     Notification,
     SemesterWork,
+    TaskComment,
     TaskReminder,
     TrainingRecord,
 )
@@ -62,6 +64,9 @@ def snapshot() -> dict:
         "works": sorted(SemesterWork.objects.values_list("id", "status")),
         "reminders": TaskReminder.objects.count(),
         "notifications": sorted(Notification.objects.values_list("id", "read_at")),
+        # 抄送 and 评论 (issue 11): a copy's revocation and first reading count too.
+        "copies": sorted(CaseCopy.objects.values_list("id", "revoked_at", "read_at")),
+        "comments": TaskComment.objects.count(),
     }
 
 

@@ -6,7 +6,7 @@ import pytest
 from tests.factories import make_teacher, make_user
 from tests.helpers import drive, one_open, snapshot
 from workflows import access, selectors
-from workflows.errors import NotPermitted
+from workflows.errors import GuardError, NotPermitted
 from workflows.models import PartyStatus, Role, RoleAssignment
 from workflows.services import cases as svc
 from workflows.services import tasks as task_svc
@@ -57,3 +57,36 @@ def test_the_task_page_offers_her_no_button(client, world, own_case):
     answer = client.post(f"/inbox/tasks/{task.pk}/act/", {"action": "submit"})
     assert answer.status_code == 403
     assert "须回避" in answer.content.decode()
+
+
+def test_a_deputy_acts_on_the_absent_persons_steps_but_borrows_no_administrative_power(world):
+    """代理人 take over approvals; appointing people, passwords, lockouts, the programme's rules
+    and the calendar stay with those who hold the role themselves (separation of duties)."""
+    import datetime
+
+    from django.utils import timezone
+
+    from workflows import selectors
+    from workflows.models import Deputy
+    from workflows.services import calendar, people, policy, security
+
+    deputy = make_user("city_deputy", org=world.county, role=Role.REVIEWER, full_name="代理人")
+    today = timezone.localdate()
+    Deputy.objects.create(
+        principal=world.city_admin,
+        deputy=deputy,
+        org=world.city,
+        start_date=today,
+        end_date=today + datetime.timedelta(days=5),
+        reason="出差",
+        created_by=world.city_admin,
+    )
+    assert any(a.role == Role.CITY_ADMIN for a in selectors.user_assignments(deputy))  # acts for her
+    assert not policy.can_edit_city(deputy)
+    assert not security.can_release_lockouts(deputy)
+    assert not calendar.can_edit_calendar(deputy)
+    with pytest.raises(GuardError):  # the city's people are not hers to manage (her own county's are)
+        people.check_can_manage(deputy, world.other_school)
+    people.check_can_manage(deputy, world.school)
+    # The principal keeps every power of her own.
+    assert policy.can_edit_city(world.city_admin) and calendar.can_edit_calendar(world.city_admin)

@@ -18,7 +18,7 @@ def test_school_officer_claims_and_submits_from_the_inbox(demo_server):
         page.goto(f"{demo_server}/inbox/queue/")
         expect(page.locator("h1")).to_contain_text("待认领")
         row = page.locator("tr", has_text="培养期满").first
-        trainee = row.locator("td").nth(1).inner_text().strip()
+        trainee = row.locator("td[data-label=\"培养对象\"]").inner_text().strip()
         assert trainee
         row.get_by_role("button", name="认领").click()
 

@@ -535,6 +535,11 @@ def test_the_trainee_is_not_shown_the_countersign(scene):
     _ask(scene)
     page = client_for(scene.trainee).get(f"/inbox/tasks/{scene.branch_task.pk}/").content.decode()
     assert "请先看一下谈心谈话记录" not in page and 'id="countersigns"' not in page
+    # Nor, on the case page, that a colleague was asked (the 加签 task is not the step she waits on).
+    case_id = scene.branch_task.case_id
+    case_page = client_for(scene.trainee).get(f"/inbox/cases/{case_id}/").content.decode()
+    assert "加签审核" not in case_page
+    assert "加签审核" in client_for(scene.w.officer).get(f"/inbox/cases/{case_id}/").content.decode()
 
 
 # --- the API --------------------------------------------------------------------------------

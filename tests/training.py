@@ -5,7 +5,7 @@ import datetime
 from django.utils import timezone
 from viewflow.workflow.status import STATUS
 
-from workflows.flows import CaseFlow, training_nodes
+from workflows.flows import CaseFlow, off_lifecycle_nodes, training_nodes
 from workflows.models import Case, CaseState, CaseTask, MentorStatus
 from workflows.selectors import users_holding
 from workflows.services import training
@@ -27,7 +27,7 @@ def lifecycle_tasks(case):
     """The case's open lifecycle steps (结对 … 市级备案), without its training work."""
     return list(
         CaseTask.objects.filter(case=case, flow_task_type="HUMAN", status__in=OPEN)
-        .exclude(flow_task__in=training_nodes())
+        .exclude(flow_task__in=off_lifecycle_nodes())
         .order_by("id")
     )
 

@@ -39,8 +39,11 @@ from .models import (
 from .models.cases import CLOSED_STATES
 from .periods import end_of_day
 from .routing import nearest_org_with_role
+from .workdays import due_in_workdays
 
 OPEN_TASK_STATUSES = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
+# Due keys counted in calendar days: the training period itself (the others are working days).
+CALENDAR_DUE_KEYS = ("submit",)
 
 
 class CaseStepActivation(ViewActivation):
@@ -82,10 +85,18 @@ class CaseStep(flow.View):
         key = self.due_key if self.due_key in settings.SHUANGPEI_DUE_DAYS else f"{self.due_key}_{case.kind}"
         return settings.SHUANGPEI_DUE_DAYS[key]
 
+    def due_at(self, case):
+        """Working days (workflows/workdays.py), except the training period before 提交支部审核,
+        which is a span of the calendar."""
+        days = self.due_days(case)
+        if self.due_key in CALENDAR_DUE_KEYS:
+            return timezone.now() + timedelta(days=days)
+        return due_in_workdays(days)
+
     def route(self, task, case):
         task.role = self.role
         task.org = nearest_org_with_role(case.org, self.role)
-        task.due_at = timezone.now() + timedelta(days=self.due_days(case))
+        task.due_at = self.due_at(case)
 
 
 class MentorAcceptStep(CaseStep):
@@ -96,7 +107,7 @@ class MentorAcceptStep(CaseStep):
         task.role = ""
         task.org = case.org
         task.owner_id = mentor.teacher.user_id
-        task.due_at = timezone.now() + timedelta(days=self.due_days(case))
+        task.due_at = self.due_at(case)
 
 
 class MentorSplitActivation(SplitActivation):
@@ -120,6 +131,17 @@ class TrainingStep(flow.View):
 
     They have no next node: finishing one never moves the case. The case's lifecycle
     steps above stay the only way the FSM advances.
+    """
+
+    def __init__(self, title: str, **kwargs):
+        super().__init__(view=None, **kwargs)
+        self.task_title = title
+
+
+class SideStep(flow.View):
+    """A task beside a lifecycle step (加签): opened by ``services.forwarding`` for one named
+    person, linked to its step through ``task.data["parent"]``. No next node: answering it never
+    moves the case by itself, and ``reroute`` cancels it with the step it belongs to.
     """
 
     def __init__(self, title: str, **kwargs):
@@ -166,6 +188,8 @@ class CaseFlow(Flow):
     review_work = TrainingStep(_("审阅学期成果"))
     opinion = TrainingStep(_("填写培养人意见"))
 
+    countersign = SideStep(_("加签审核"))
+
     def start_case(self, activation, case):
         activation.process.case = case
 
@@ -173,6 +197,34 @@ class CaseFlow(Flow):
 def training_nodes():
     """The nodes of training work, which live beside the lifecycle steps."""
     return [CaseFlow.record, CaseFlow.submit_work, CaseFlow.review_work, CaseFlow.opinion]
+
+
+def side_nodes():
+    """Tasks beside a lifecycle step (加签): cancelled with it, never the step the case stands at."""
+    return [CaseFlow.countersign]
+
+
+def off_lifecycle_nodes():
+    """Everything that is not a lifecycle step (结对 … 市级备案): training work and side tasks."""
+    return training_nodes() + side_nodes()
+
+
+def cancel_side_tasks(parent, now=None) -> list:
+    """Cancel the open 加签 tasks of ``parent`` (its step was finished); returns them.
+
+    Must run inside the case's lock.
+    """
+    now = now or timezone.now()
+    side = list(
+        CaseTask.objects.filter(case_id=parent.case_id, flow_task__in=side_nodes(), status__in=OPEN_TASK_STATUSES)
+        .filter(data__parent=parent.pk)
+        .select_related("owner")
+    )
+    for task in side:
+        task.status = STATUS.CANCELED
+        task.finished = now
+        task.save(update_fields=["status", "finished"])
+    return side
 
 
 def reroute(case, previous_task=None) -> None:
@@ -193,10 +245,12 @@ def reroute(case, previous_task=None) -> None:
         task.save(update_fields=["status", "finished"])
     if case.state == CaseState.PAUSED:
         return
+    # Side tasks (加签) are cancelled above with the rest; the route starts from a lifecycle step.
+    open_steps = [t for t in open_tasks if t.flow_task not in side_nodes()]
     anchor = previous_task or (
-        open_tasks[-1]
-        if open_tasks
-        else process.casetask_set.exclude(flow_task__in=training_nodes()).order_by("-id").first()
+        open_steps[-1]
+        if open_steps
+        else process.casetask_set.exclude(flow_task__in=off_lifecycle_nodes()).order_by("-id").first()
     )
     anchor_activation = anchor.flow_task.activation_class(anchor)
     anchor_activation.process = process
@@ -262,7 +316,8 @@ def annex2_due(process):
 
 
 def _days_from_now(days):
-    return lambda process: timezone.now() + timedelta(days=days)
+    """``days`` working days from now (workflows/workdays.py)."""
+    return lambda process: due_in_workdays(days)
 
 
 def _report_accepted(activation) -> bool:

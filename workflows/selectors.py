@@ -40,14 +40,76 @@ def user_assignments(user) -> list[RoleAssignment]:
 
     Every "may this user …" and every scope goes through here, so an ended (or not yet
     begun) assignment grants nothing anywhere (``RoleAssignment.objects.active``).
+
+    代理人 (issue 11): during an arrangement in force today the deputy also holds the
+    principal's own acting roles inside the arrangement's organisation, each marked
+    ``acting_for`` (the principal) and ``deputy_arrangement``, so scope, 待认领, 督办 and "may
+    act" follow; ``own_assignments`` leaves them out. Only the principal's own roles are lent:
+    a deputy's deputy inherits nothing. One query for a user who deputises for nobody.
     """
     if not user.is_authenticated:
         return []
     cached = getattr(user, "_shuangpei_roles", None)
     if cached is None:
-        cached = list(RoleAssignment.objects.active().filter(user=user).select_related("org"))
+        from .models import Deputy
+
+        principals = Deputy.objects.filter(active_deputy_q(), deputy_id=user.pk).values("principal_id")
+        rows = list(
+            RoleAssignment.objects.active()
+            .filter(Q(user_id=user.pk) | Q(user_id__in=principals, role__in=ACTING_ROLES))
+            .select_related("org")
+        )
+        own = [a for a in rows if a.user_id == user.pk]
+        lent = [a for a in rows if a.user_id != user.pk]
+        cached = own + (_lent_assignments(user, own, lent) if lent else [])
         user._shuangpei_roles = cached
     return cached
+
+
+def _lent_assignments(user, own, lent) -> list[RoleAssignment]:
+    """Of the principals' roles, those inside their arrangement's organisation that the deputy
+    does not hold themself, marked with whom they are held for."""
+    from .models import Deputy
+
+    held = {(a.role, a.org_id) for a in own}
+    arrangements = list(Deputy.objects.filter(active_deputy_q(), deputy_id=user.pk).select_related("principal", "org"))
+    borrowed = []
+    for assignment in sorted(lent, key=lambda a: (a.org.path, a.role, a.pk)):
+        if (assignment.role, assignment.org_id) in held:
+            continue
+        for arrangement in arrangements:
+            if arrangement.principal_id == assignment.user_id and assignment.org.path.startswith(arrangement.org.path):
+                assignment.acting_for = arrangement.principal
+                assignment.deputy_arrangement = arrangement
+                borrowed.append(assignment)
+                held.add((assignment.role, assignment.org_id))
+                break
+    return borrowed
+
+
+def own_assignments(user) -> list[RoleAssignment]:
+    """The roles the user holds themself today, without any borrowed as a 代理人: what they may
+    hand on (nobody sub-delegates what they only hold for someone else)."""
+    return [a for a in user_assignments(user) if getattr(a, "acting_for", None) is None]
+
+
+def deputised_assignments(user) -> list[RoleAssignment]:
+    """The roles ``user`` holds today only as someone's 代理人."""
+    return [a for a in user_assignments(user) if getattr(a, "acting_for", None) is not None]
+
+
+def active_deputy_q(on: datetime.date | None = None, prefix: str = "") -> Q:
+    """THE definition of a 代理 arrangement in force on ``on`` (today by default): begun, its
+    last day (inclusive) not passed, neither ended early nor lapsed."""
+    on = on or timezone.localdate()
+    return Q(
+        **{
+            f"{prefix}start_date__lte": on,
+            f"{prefix}end_date__gte": on,
+            f"{prefix}ended_at__isnull": True,
+            f"{prefix}lapsed_at__isnull": True,
+        }
+    )
 
 
 def user_scope_paths(user, roles=None) -> list[str]:
@@ -225,11 +287,60 @@ def urged_today(task: CaseTask):
 
 
 def attachment_for_user(user, attachment_id) -> Attachment:
-    """A file, only if its case is in the user's scope; anyone else gets a 404, never the bytes."""
-    attachment = Attachment.objects.filter(pk=attachment_id).first()
-    if attachment is None or not cases_for_user(user).filter(pk=attachment.case_id).exists():
+    """A file, only if its case is in the user's scope; anyone else gets a 404, never the bytes.
+
+    A 评论's file goes only to those who may read the comment (``visibility.comment_visible``);
+    a reader by 抄送 gets the case's record and work files, as the case page shows them.
+    """
+    from .visibility import comment_visible
+
+    attachment = (
+        Attachment.objects.select_related("comment__case__teacher", "comment__task").filter(pk=attachment_id).first()
+    )
+    if attachment is None:
+        raise NotInScope("未找到该附件，或它不在您的管辖范围内。")
+    in_scope = cases_for_user(user).filter(pk=attachment.case_id).exists()
+    if attachment.comment_id is not None:
+        allowed = in_scope and comment_visible(user, attachment.comment)
+    else:
+        allowed = in_scope or open_copies().filter(case_id=attachment.case_id, recipient=user).exists()
+    if not allowed:
         raise NotInScope("未找到该附件，或它不在您的管辖范围内。")
     return attachment
+
+
+# --- 抄送 and 评论 ---------------------------------------------------------------------
+
+
+def open_copies() -> QuerySet:
+    """The 抄送 that stand: not revoked, of a case not closed (a copy ends when its case closes)."""
+    from .models import CaseCopy
+
+    return CaseCopy.objects.filter(revoked_at__isnull=True).exclude(case__state__in=CLOSED_STATES)
+
+
+def copied_case_for_user(user, case_id) -> Case:
+    """A case ``user`` reads only because it is copied to them (read only, see visibility.Standing.COPY)."""
+    if not user.is_authenticated or not open_copies().filter(case_id=case_id, recipient=user).exists():
+        raise NotInScope("未找到该培养案例，或它不在您的管辖范围内。")
+    return Case.objects.select_related("teacher", "org", "unit", "registered_by").get(pk=case_id)
+
+
+def task_copies(task: CaseTask) -> list:
+    """Every 抄送 of the task, standing or ended, oldest first."""
+    return list(task.copies.select_related("recipient__teacher", "copied_by__teacher", "case").order_by("id"))
+
+
+def task_comments_for(user, task: CaseTask) -> list:
+    """The task's 评论 ``user`` may read, oldest first, each with its files."""
+    from .visibility import comments_for
+
+    comments = (
+        task.comments.select_related("case__teacher", "task", "author__teacher")
+        .prefetch_related("attachments")
+        .order_by("id")
+    )
+    return comments_for(user, task, comments)
 
 
 def last_return(case: Case) -> AuditEvent | None:
@@ -250,8 +361,14 @@ def _task_base() -> QuerySet[CaseTask]:
 
 
 def inbox_for_user(user) -> QuerySet[CaseTask]:
-    """我的待办: open tasks assigned to the user."""
-    return _task_base().filter(owner=user, status__in=[STATUS.ASSIGNED, STATUS.STARTED])
+    """我的待办: open tasks assigned to the user, and, for a 代理人, the role steps the principal
+    holds in the roles the deputy acts for (``deputised_assignments``)."""
+    q = Q(owner=user)
+    if user.is_authenticated:
+        for a in user_assignments(user):
+            if getattr(a, "acting_for", None) is not None:
+                q |= Q(owner_id=a.acting_for.pk, role=a.role, org_id=a.org_id)
+    return _task_base().filter(q, status__in=[STATUS.ASSIGNED, STATUS.STARTED])
 
 
 def queue_for_user(user) -> QuerySet[CaseTask]:
@@ -311,6 +428,24 @@ def escalated_for_user(user) -> QuerySet[CaseTask]:
     """督办: open tasks escalated to an organisation where the user holds an acting role."""
     org_ids = [a.org_id for a in user_assignments(user) if a.role in ACTING_ROLES]
     return _task_base().filter(escalated_to_id__in=org_ids, status__in=[STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED])
+
+
+def deputies_for_user(user):
+    """代理人 arrangements ``user`` may see, newest first: theirs as principal or deputy, those they
+    set, and those at an organisation strictly below one where they hold an acting role."""
+    from .models import Deputy
+
+    if not user.is_authenticated:
+        return Deputy.objects.none()
+    q = Q(principal=user) | Q(deputy=user) | Q(created_by=user)
+    for a in own_assignments(user):
+        if a.role in ACTING_ROLES:
+            q |= Q(org__path__startswith=a.org.path) & ~Q(org__path=a.org.path)
+    return (
+        Deputy.objects.filter(q)
+        .select_related("principal", "deputy", "org", "created_by", "ended_by")
+        .order_by("-start_date", "-id")
+    )
 
 
 def notifications_for_user(user) -> QuerySet[Notification]:

@@ -46,6 +46,7 @@ class Standing:
     OFFICIAL = "official"  # holds a role over the case's organisation
     TRAINEE = "trainee"  # the case is about them
     MENTOR = "mentor"  # an active 培养人 of the case, holding no role over it
+    COPY = "copy"  # holds a standing 抄送 of the case and nothing above: reads it, less than an official
     NONE = "none"  # none of these (scope selectors answer 404 before it comes to this)
 
 
@@ -166,10 +167,20 @@ def case_view(user, case: Case) -> CaseView:
         # the branch meeting that admits them): knowing 积极分子 / 发展对象 is part of that job. A
         # 类别2 mentor coaches a party member's teaching; their political status is not needed.
         view = CaseView(Standing.MENTOR, user.pk, case.kind == CaseKind.CULTIVATE_MEMBER)
+    elif _copied(user, case):
+        # 抄送 to an official of the same unit outside the case's chain: they read the case, but
+        # not its 政治面貌 (they are not its officials), nor usernames, nor internal comments.
+        view = CaseView(Standing.COPY, user.pk, False)
     else:
         view = CaseView(Standing.NONE, user.pk, False)
     cache[case.pk] = view
     return view
+
+
+def _copied(user, case: Case) -> bool:
+    from .selectors import open_copies
+
+    return open_copies().filter(case=case, recipient=user).exists()
 
 
 def may_see_party_status(user, case: Case) -> bool:
@@ -248,6 +259,11 @@ def _reveals_party_status(event: AuditEvent) -> bool:
     return event.action in PARTY_STATUS_ACTIONS
 
 
+def _internal(event: AuditEvent) -> bool:
+    """An officials-only event: an internal 评论 (its ``changes`` say so)."""
+    return bool((event.changes or {}).get("internal"))
+
+
 def events_for(user, case: Case, events: Iterable[AuditEvent]) -> list[AuditEvent]:
     """The case's events as ``user`` may see them, in the order given.
 
@@ -270,6 +286,8 @@ def events_for(user, case: Case, events: Iterable[AuditEvent]) -> list[AuditEven
             continue
         if not view.party_status and _reveals_party_status(event):
             continue
+        if _internal(event):
+            continue  # an official's internal 评论 is for the case's officials only
         kept.append(event)
     usernames = [e.actor_name for e in kept]
     for event in kept:
@@ -356,13 +374,45 @@ def open_tasks_for(user, case: Case, tasks: Iterable) -> list:
     which organisation) and the review of their own semester work; not the mentors' record
     duties nor anyone else's deadlines.
     """
-    from .flows import CaseFlow, training_nodes
+    from .flows import CaseFlow, off_lifecycle_nodes
 
     tasks = list(tasks)
     view = case_view(user, case)
     if not view.is_trainee:
         return tasks
-    training = training_nodes()
+    beside = off_lifecycle_nodes()  # training work and 加签: not the step the case stands at
     return [
-        t for t in tasks if t.owner_id == user.pk or t.flow_task not in training or t.flow_task == CaseFlow.review_work
+        t for t in tasks if t.owner_id == user.pk or t.flow_task not in beside or t.flow_task == CaseFlow.review_work
     ]
+
+
+# --- 评论 -------------------------------------------------------------------------------------
+
+
+def takes_part(view: CaseView, task) -> bool:
+    """Whether a trainee or mentor takes part in a training task: a mentor in every training
+    task of the case; the trainee in their own tasks and the review of their semester work
+    (what ``open_tasks_for`` shows them), not in the mentors' record duties or opinions."""
+    from .flows import CaseFlow, training_nodes
+
+    if task.flow_task not in training_nodes():
+        return False
+    if view.standing == Standing.MENTOR:
+        return True
+    if view.is_trainee:
+        return task.owner_id == view.user_id or task.flow_task in (CaseFlow.submit_work, CaseFlow.review_work)
+    return False
+
+
+def comment_visible(user, comment) -> bool:
+    """A 评论 as ``user`` may read it: officials of the case read every comment; a trainee or
+    mentor reads the shared (not internal) ones of the training tasks they take part in."""
+    view = case_view(user, comment.case)
+    if view.is_official:
+        return True
+    return not comment.internal and takes_part(view, comment.task)
+
+
+def comments_for(user, task, comments: Iterable) -> list:
+    """The task's comments ``user`` may read, in the order given."""
+    return [c for c in comments if comment_visible(user, c)]

@@ -17,12 +17,18 @@ Action = Literal[
     "submit",
     "approve",
     "return",
+    "reject",
     "file",
     "record",
     "work_submit",
     "work_accept",
     "work_return",
     "opinion",
+    "copy",
+    "comment",
+    "forward",
+    "countersign_ask",
+    "countersign_answer",
 ]
 ACTIONS = get_args(Action)  # the same names as a tuple, for code that lists them
 
@@ -100,7 +106,9 @@ class TaskDetail(TaskSummary):
     can_act: bool
     can_claim: bool
     can_unclaim: bool
-    actions: list[str] = Field(description="此刻可以提交给 /act 的 action")
+    actions: list[str] = Field(description="此刻可以提交给 /act 的办理 action（抄送、评论见 can_copy / can_comment）")
+    can_copy: bool = Field(False, description="此刻可以 action=copy 抄送")
+    can_comment: bool = Field(False, description="此刻可以 action=comment 评论")
     case: CaseSummary
     gate: list[str] | None = Field(None, description="提交支部审核前尚缺的事项")
     work: Work | None = None
@@ -118,7 +126,11 @@ class ActIn(Schema):
     """One decision on a task; which fields count depends on ``action`` (as on the task page)."""
 
     action: Action
-    reason: str | None = Field(None, description="审核意见 / 退回理由 / 谢绝理由 / 审阅意见")
+    reason: str | None = Field(None, description="审核意见 / 退回理由 / 不予通过理由 / 谢绝理由 / 审阅意见")
+    to_state: str | None = Field(
+        None, max_length=20, description="return：退回到哪一步（training / branch_review / unit_review），默认上一步"
+    )
+    confirm: bool | None = Field(None, description="reject：须为 true，确认不予通过，案例将结束")
     mentors: list[Annotated[int, Field(ge=1, le=MAX_ID)]] | None = Field(
         None, max_length=10, description="pair：培养人（教师 id，1–2 名）"
     )
@@ -129,9 +141,23 @@ class ActIn(Schema):
     content: str | None = Field(None, description="record：培养内容及成效")
     title: str | None = Field(None, description="work_submit：题目")
     summary: str | None = Field(None, description="work_submit：摘要")
-    text: str | None = Field(None, description="opinion：培养人意见")
+    text: str | None = Field(
+        None, description="opinion：培养人意见；comment：评论内容（API 评论只带文字，附件请在任务页上传）"
+    )
+    to_user: int | None = Field(
+        None, ge=1, le=MAX_ID, description="forward / countersign_ask：转交或加签给谁（用户 id）"
+    )
+    position: str | None = Field(
+        None, max_length=10, description="countersign_ask：before 前加签（对方先审）/ after 后加签（我同意后对方再审）"
+    )
+    agree: bool | None = Field(None, description="countersign_answer：同意 true / 不同意 false（不同意时 reason 必填）")
+    recipients: list[Annotated[int, Field(ge=1, le=MAX_ID)]] | None = Field(
+        None, max_length=10, description="copy：抄送对象（用户 id，最多 10 人）；copy 的说明用 note"
+    )
 
-    _clean = field_validator("reason", "note", "date", "kind", "content", "title", "summary", "text")(_no_surrogates)
+    _clean = field_validator(
+        "reason", "to_state", "position", "note", "date", "kind", "content", "title", "summary", "text"
+    )(_no_surrogates)
 
 
 class ActOut(Schema):

@@ -1,5 +1,7 @@
 """我的待办, 待认领, a task, and acting on it: the task page's data and actions, as JSON."""
 
+from typing import Annotated
+
 from django.http import QueryDict
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
@@ -12,23 +14,31 @@ from forms.cases import (
     OpinionForm,
     PairForm,
     RecordForm,
+    RejectForm,
     ReturnForm,
     WorkAcceptForm,
     WorkForm,
     WorkReturnForm,
     first_error,
 )
+from forms.copies import CommentForm, CopyForm
+from forms.forwarding import CountersignAnswerForm, CountersignAskForm, ForwardForm
+from inbox.views.copies import recipient_choices
 from inbox.views.tasks import _mentor_candidates
 from workflows import access, selectors, visibility
+from workflows.access import forwarding as forwarding_rules
 from workflows.errors import GuardError
 from workflows.flows import OPEN_TASK_STATUSES, CaseFlow
 from workflows.models import KINDS_FOR_CASE
+from workflows.services import bulk as bulk_services
 from workflows.services import cases as case_services
+from workflows.services import copies as copy_services
+from workflows.services import forwarding as forwarding_services
 from workflows.services import records as record_services
 from workflows.services import tasks as task_services
 from workflows.services import training
 
-from .schemas import ActIn, ActOut, Done, Error, Id, Me, TaskDetail, TaskPage
+from .schemas import MAX_ID, ActIn, ActOut, Done, Error, Id, Me, TaskDetail, TaskPage
 from .shapes import case_summary, opinion, task_summary, work
 
 router = Router(tags=["任务"])
@@ -37,17 +47,20 @@ ACT_ERRORS = {400: Error, **ERRORS}
 
 # Which decisions each step takes (the task page's buttons for the same step).
 NODE_ACTIONS = {
-    CaseFlow.pair: ("pair",),
+    CaseFlow.pair: ("pair", "forward"),
     CaseFlow.accept: ("accept", "decline"),
-    CaseFlow.submit: ("submit",),
-    CaseFlow.branch_review: ("approve", "return"),
-    CaseFlow.unit_review: ("approve", "return"),
-    CaseFlow.city_filing: ("file", "return"),
+    CaseFlow.submit: ("submit", "forward"),
+    CaseFlow.branch_review: ("approve", "return", "reject", "forward", "countersign_ask"),
+    CaseFlow.unit_review: ("approve", "return", "reject", "forward", "countersign_ask"),
+    CaseFlow.city_filing: ("file", "return", "forward", "countersign_ask"),
     CaseFlow.record: ("record",),
     CaseFlow.submit_work: ("work_submit",),
     CaseFlow.review_work: ("work_accept", "work_return"),
     CaseFlow.opinion: ("opinion",),
+    CaseFlow.countersign: ("countersign_answer",),
 }
+# 抄送 and 评论 take no decision: they go with any step, each by its own rule (access.copies).
+ANY_STEP_ACTIONS = ("copy", "comment")
 
 
 class Paging(Schema):
@@ -76,6 +89,19 @@ def my_queue(request, paging: Query[Paging]):
     return _page(selectors.queue_for_user(request.user), paging)
 
 
+# 转交 / 加签 are offered by their own rules (workflows.access.forwarding), as on the task page.
+_OFFERED = {
+    "forward": access.may_forward,
+    "countersign_ask": access.may_countersign,
+    "countersign_answer": access.may_answer_countersign,
+}
+
+
+def _offered(user, task, action) -> bool:
+    rule = _OFFERED.get(action)
+    return rule is None or rule(user, task)
+
+
 def _detail(user, task) -> dict:
     is_open = task.status in OPEN_TASK_STATUSES
     can_act = is_open and access.may_act(user, task)
@@ -88,7 +114,9 @@ def _detail(user, task) -> dict:
         "can_act": can_act,
         "can_claim": access.may_claim(user, task),
         "can_unclaim": access.may_unclaim(user, task),
-        "actions": list(NODE_ACTIONS.get(node, ())) if can_act else [],
+        "can_copy": access.may_copy(user, task),
+        "can_comment": access.may_comment(user, task),
+        "actions": [a for a in NODE_ACTIONS.get(node, ()) if _offered(user, task, a)] if can_act else [],
         "case": case_summary(task.case),
         "gate": training.gate_missing(task.case) if node == CaseFlow.submit and is_open else None,
         "work": work(task.work) if task.work_id else None,
@@ -135,10 +163,11 @@ def task_act(request, task_id: Id, payload: ActIn):
     """One decision on a task, as the task page takes it; ``action`` names it."""
     user = request.user
     task = selectors.task_for_user(user, task_id)
-    case_services.task_check_actor(user, task)
     action = payload.action
-    if action not in NODE_ACTIONS.get(task.flow_task, ()):
-        raise GuardError(_("此操作不适用于“%(title)s”任务。") % {"title": task.flow_task.task_title})
+    if action not in ANY_STEP_ACTIONS:
+        case_services.task_check_actor(user, task)
+        if action not in NODE_ACTIONS.get(task.flow_task, ()):
+            raise GuardError(_("此操作不适用于“%(title)s”任务。") % {"title": task.flow_task.task_title})
     message = _ACTIONS[action](user, task, payload)
     case = task.case
     case.refresh_from_db()
@@ -184,9 +213,16 @@ def _approve(user, task, payload):
 
 
 def _return(user, task, payload):
-    reason = _valid(ReturnForm(_form_data(payload, "reason")))["reason"]
-    case_services.case_return(actor=user, task_id=task.pk, reason=reason)
-    return _("已退回上一步。")
+    data = _valid(ReturnForm(_form_data(payload, "reason", "to_state"), targets=access.return_targets(user, task)))
+    case = case_services.case_return(actor=user, task_id=task.pk, reason=data["reason"], to_state=data["to_state"])
+    return _("已退回到“%(step)s”。") % {"step": case.get_state_display()}
+
+
+def _reject(user, task, payload):
+    access.check_reject(user, task)
+    data = _valid(RejectForm(_form_data(payload, "reason", "confirm")))
+    case_services.case_reject(actor=user, task_id=task.pk, reason=data["reason"])
+    return _("已不予通过，案例已结束。")
 
 
 def _file(user, task, payload):
@@ -224,6 +260,53 @@ def _opinion(user, task, payload):
     return _("培养人意见已签名保存。")
 
 
+def _copy(user, task, payload):
+    access.check_copy(user, task)
+    data = _valid(CopyForm(_form_data(payload, "recipients", "note"), choices=recipient_choices(user, task.case)))
+    copies = copy_services.case_copy(actor=user, task_id=task.pk, recipient_ids=data["recipients"], note=data["note"])
+    return _("已抄送给 %(n)d 人。") % {"n": len(copies)}
+
+
+def _comment(user, task, payload):
+    # Text only: JSON carries no files (attachments are added on the task page).
+    access.check_comment(user, task)
+    text = _valid(CommentForm(_form_data(payload, "text")))["text"]
+    copy_services.task_comment(actor=user, task_id=task.pk, text=text)
+    return _("评论已发表。")
+
+
+def _forward(user, task, payload):
+    candidates = forwarding_rules.forward_candidates(task, user)
+    form = ForwardForm(_form_data(payload, "to_user", "reason"), users=candidates)
+    data = _valid(form)
+    task = forwarding_services.task_forward(
+        actor=user, task_id=task.pk, to_user_id=data["to_user"], reason=data["reason"]
+    )
+    return _("已转交给%(who)s。") % {"who": visibility.display_name(task.owner)}
+
+
+def _countersign_ask(user, task, payload):
+    form = CountersignAskForm(
+        _form_data(payload, "to_user", "position", "reason"), users=forwarding_rules.countersign_candidates(task, user)
+    )
+    data = _valid(form)
+    side = forwarding_services.countersign_ask(
+        actor=user, task_id=task.pk, to_user_id=data["to_user"], position=data["position"], reason=data["reason"]
+    )
+    return _("已加签给%(who)s。") % {"who": visibility.display_name(side.owner)}
+
+
+def _countersign_answer(user, task, payload):
+    data = _form_data(payload, "reason")
+    if payload.agree is not None:
+        data["agree"] = "yes" if payload.agree else "no"
+    cleaned = _valid(CountersignAnswerForm(data))
+    forwarding_services.countersign_answer(
+        actor=user, task_id=task.pk, agree=cleaned["agree"], opinion=cleaned["reason"]
+    )
+    return _("加签意见已提交，已通知发起人。")
+
+
 _ACTIONS = {
     "pair": _pair,
     "accept": _accept,
@@ -231,12 +314,18 @@ _ACTIONS = {
     "submit": _submit,
     "approve": _approve,
     "return": _return,
+    "reject": _reject,
     "file": _file,
     "record": _record,
     "work_submit": _work_submit,
     "work_accept": _work_review(True),
     "work_return": _work_review(False),
     "opinion": _opinion,
+    "copy": _copy,
+    "comment": _comment,
+    "forward": _forward,
+    "countersign_ask": _countersign_ask,
+    "countersign_answer": _countersign_answer,
 }
 
 
@@ -250,3 +339,58 @@ def task_claim(request, task_id: Id):
 def task_unclaim(request, task_id: Id):
     task_services.task_unclaim(actor=request.user, task_id=task_id)
     return {"detail": _("已放回待认领。")}
+
+
+# --- 批量审批 (issue 11): the same service as the page's 批量同意 ------------------------------------
+
+
+class BulkIn(Schema):
+    task_ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(
+        max_length=200, description="同一步骤（支部审核或单位审核）的任务编号，一次最多 20 项，须已打开查看过"
+    )
+    reason: str = Field("", description="审核意见（选填，各项共用，最多 1000 字）")
+
+
+class BulkItemOut(Schema):
+    task_id: int
+    case_id: int
+    label: str
+    ok: bool
+    detail: str
+    status: int = Field(description="该项的结果：200 已通过；403/409/400 未通过的原因类别")
+
+
+class BulkOut(Schema):
+    detail: str
+    approved: int
+    refused: int
+    items: list[BulkItemOut]
+
+
+@router.post("/bulk/approve", response={200: BulkOut, **ACT_ERRORS}, summary="批量同意")
+def bulk_approve(request, payload: BulkIn):
+    """Each task its own decision: one refused item (handled meanwhile, never opened) leaves the
+    others approved; a batch that is empty, too large, out of scope or of mixed steps is refused
+    whole, with nothing changed."""
+    data = QueryDict(mutable=True)
+    data["reason"] = payload.reason
+    reason = _valid(ApproveForm(data))["reason"]
+    results = bulk_services.bulk_approve(actor=request.user, task_ids=payload.task_ids, reason=reason)
+    approved = sum(r.ok for r in results)
+    return {
+        "detail": _("共 %(n)d 项：已通过 %(ok)d 项，未通过 %(no)d 项。")
+        % {"n": len(results), "ok": approved, "no": len(results) - approved},
+        "approved": approved,
+        "refused": len(results) - approved,
+        "items": [
+            {
+                "task_id": r.task_id,
+                "case_id": r.case_id,
+                "label": r.label,
+                "ok": r.ok,
+                "detail": r.message,
+                "status": r.status,
+            }
+            for r in results
+        ],
+    }

@@ -19,11 +19,14 @@ from forms.cases import (
     first_error,
 )
 from workflows import as_of, selectors, visibility
-from workflows.errors import GuardError, NotPermitted
-from workflows.flows import OPEN_TASK_STATUSES, training_nodes
+from workflows.access import contest as contest_rules
+from workflows.access import files as file_rules
+from workflows.errors import GuardError, NotInScope, NotPermitted
+from workflows.flows import OPEN_TASK_STATUSES, off_lifecycle_nodes
 from workflows.models import KINDS_FOR_CASE, CaseState, MentorStatus, Role
 from workflows.models.cases import CLOSED_STATES, ONE_STEP_BACK
 from workflows.services import cases as case_services
+from workflows.services import copies as copy_services
 from workflows.services import trail, training
 from workflows.services.records import RECORDING_STATES
 
@@ -45,7 +48,7 @@ def _case_context(request, case, **extra):
     user = request.user
     tasks = selectors.tasks_in_scope(user).filter(case=case).order_by("created", "id")
     manager = selectors.user_holds_over(user, MANAGERS, case.org)
-    lifecycle = [t for t in tasks if t.flow_task not in training_nodes()]
+    lifecycle = [t for t in tasks if t.flow_task not in off_lifecycle_nodes()]
     last_done = next((t for t in reversed(lifecycle) if t.status == STATUS.DONE), None)
     view = visibility.case_view(user, case)
     open_tasks = visibility.open_tasks_for(user, case, [t for t in tasks if t.status in OPEN_TASK_STATUSES])
@@ -76,6 +79,9 @@ def _case_context(request, case, **extra):
         "events": selectors.case_events_for(user, case),
         "show_party_status": view.party_status,
         "annex2_row": getattr(case, "annex2_row", None) if case.state == CaseState.COMPLETED else None,
+        "contest_awards": contest_rules.case_awards(case),  # 双培论文评比 results, on the trainee's file
+        **_measures_context(user, case, extra),  # 培养教育的具体措施 (inbox/views/pairs.py)
+        "case_file": file_rules.case_file(user, case),  # 一人一档, on a 类别2 case
         "can_manage": manager is not None and case.is_open,
         "can_pause": manager is not None
         and case.state not in (CaseState.PAUSED, *CLOSED_STATES),
@@ -101,6 +107,12 @@ def _case_context(request, case, **extra):
     }
 
 
+def _measures_context(user, case, extra) -> dict:
+    from .pairs import case_measures_context
+
+    return case_measures_context(user, case, extra)
+
+
 CASE_TEXT_FORMS = {
     "withdraw_form": WithdrawForm,
     "pause_form": PauseForm,
@@ -112,7 +124,13 @@ CASE_TEXT_FORMS = {
 @login_required
 @guarded
 def case_detail(request, case_id: int):
-    case = selectors.case_for_user(request.user, case_id)
+    try:
+        case = selectors.case_for_user(request.user, case_id)
+    except NotInScope:
+        from .copies import copied_case_page
+
+        return copied_case_page(request, case_id)  # 抄送: read only while copied, else the same 404
+    copy_services.copies_mark_read(user=request.user, case=case)
     if "as_of" in request.GET:
         return TemplateResponse(request, "inbox/case_detail.html", _as_of_context(request, case))
     return TemplateResponse(request, "inbox/case_detail.html", _case_context(request, case))

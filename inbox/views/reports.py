@@ -101,8 +101,27 @@ def _task_context(request, task, **forms) -> dict:
             years=process.plan.years if process.plan_id else [],
             plan_form=forms.get("plan_form") or PlanApproveForm(),
             plan_return_form=forms.get("plan_return_form") or PlanReturnForm(),
+            # Before the city decides: the city-wide sums per year with this breakdown as shown.
+            city_check=_city_check(request.user, process, table) if not is_prepare and process.plan_id else [],
         )
     return context
+
+
+def _city_check(user, process, table) -> list:
+    """The city-wide check (workflows/plan_check.py) for a city reader, counting this unit by the
+    numbers in the form (as typed after a refusal): the sums the approval would give."""
+    from workflows import plan_check
+    from workflows.services.quotas import visible_unit_ids
+
+    if visible_unit_ids(user) is not None:
+        return []  # a unit's people see their own numbers, not the city's sums
+    typed = {}
+    for row in table:
+        for cell in row["cells"]:
+            value = str(cell.value).strip()
+            if re.fullmatch(r"[0-9]{1,5}", value):
+                typed[(cell.year, cell.kind)] = int(value)
+    return plan_check.city_check(process.plan, overrides={process.unit_id: typed})
 
 
 @login_required

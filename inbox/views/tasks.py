@@ -17,6 +17,7 @@ from forms.cases import (
     PairForm,
     ReassignForm,
     RecordForm,
+    RejectForm,
     ReturnForm,
     UrgeForm,
     WorkAcceptForm,
@@ -28,7 +29,9 @@ from workflows import access, selectors, visibility
 from workflows.errors import GuardError
 from workflows.flows import OPEN_TASK_STATUSES, CaseFlow
 from workflows.models import KINDS_FOR_CASE, CaseKind, CaseMentor, MentorStatus, PartyStatus
+from workflows.services import bulk as bulk_services
 from workflows.services import cases as case_services
+from workflows.services import copies as copy_services
 from workflows.services import records as record_services
 from workflows.services import reminders, training
 from workflows.services import tasks as task_services
@@ -80,6 +83,8 @@ def _task_context(request, task, **forms):
         "opinions": visibility.named(selectors.case_opinions_for(user, task.case)),
         "returned": _named_one(selectors.last_return_for(user, task.case)) if is_open else None,
         "owner_name": visibility.person_name(task.owner, view),
+        # 代理人: whom the viewer would act for here ("代张三办理").
+        "acting_for": access.acting_for(user, task) if is_open else None,
         "show_party_status": view.party_status,
         "show_escalation": view.sees_escalation,
         **forms,
@@ -103,6 +108,11 @@ def _task_context(request, task, **forms):
         context["work_form"] = WorkForm(initial={"title": task.work.title, "summary": task.work.summary})
     if can_act and node == CaseFlow.opinion and "opinion_form" not in forms:
         context["opinion_form"] = OpinionForm()
+    # 退回到 offers the steps the rule allows (nearest first); 不予通过 only where it may end the case.
+    context["return_targets"] = access.return_targets(user, task) if is_open else ()
+    context["can_reject"] = is_open and access.may_reject(user, task)
+    if context["return_targets"] and "return_form" not in forms:
+        context["return_form"] = ReturnForm(targets=context["return_targets"])
     # The decision's text areas: bound after a refusal (what was typed stays), empty otherwise.
     for key, form_class in TEXT_FORMS.items():
         context.setdefault(key, form_class())
@@ -112,6 +122,14 @@ def _task_context(request, task, **forms):
         context["work"] = task.work
         # Only what was said about this piece of work, not the case's other reviews.
         context["opinions"] = visibility.named(selectors.work_opinions_for(user, task.work))
+    # 转交 / 加签 (inbox/views/forwarding.py; templates/inbox/_task_forwarding.html).
+    from .forwarding import forwarding_context
+
+    context.update(forwarding_context(user, task, forms))
+    # 抄送 / 评论 (inbox/views/copies.py; templates/inbox/_task_copies.html).
+    from .copies import task_copy_context
+
+    context.update(task_copy_context(user, task, forms))
     return context
 
 
@@ -119,6 +137,7 @@ def _task_context(request, task, **forms):
 TEXT_FORMS = {
     "approve_form": ApproveForm,
     "return_form": ReturnForm,
+    "reject_form": RejectForm,
     "decline_form": DeclineForm,
     "work_accept_form": WorkAcceptForm,
     "work_return_form": WorkReturnForm,
@@ -130,6 +149,8 @@ TEXT_FORMS = {
 @guarded
 def task_detail(request, task_id: int):
     task = selectors.task_for_user(request.user, task_id)
+    bulk_services.task_mark_opened(actor=request.user, task=task)  # 批量审批 takes only tasks opened
+    copy_services.copies_mark_read(user=request.user, case=task.case)  # 抄送: 首次查阅时间
     return TemplateResponse(request, "inbox/task_detail.html", _task_context(request, task))
 
 
@@ -220,19 +241,30 @@ def _act(request, task, action):
         with _keeping(request, task_id, file_form=form):
             case_services.case_file(actor=user, task_id=task_id, **form.cleaned_data)
         return done(request, _("已备案，案例完成并生成附件2汇总行。"), case_url)
-    if action in ("return", "decline"):
-        key, form = (
-            ("return_form", ReturnForm(request.POST))
-            if action == "return"
-            else ("decline_form", DeclineForm(request.POST))
-        )
+    if action == "return":
+        form = ReturnForm(request.POST, targets=access.return_targets(user, task))
         if not form.is_valid():
-            return _form_error(request, task_id, first_error(form), **{key: form})
-        service = case_services.case_return if action == "return" else case_services.mentor_decline
-        with _keeping(request, task_id, **{key: form}):
-            service(actor=user, task_id=task_id, reason=form.cleaned_data["reason"])
-        message = _("已退回上一步。") if action == "return" else _("已谢绝结对，党务干部将重新安排。")
-        return done(request, message, reverse("inbox:inbox"))
+            return _form_error(request, task_id, first_error(form), return_form=form)
+        with _keeping(request, task_id, return_form=form):
+            case = case_services.case_return(
+                actor=user, task_id=task_id, reason=form.cleaned_data["reason"], to_state=form.cleaned_data["to_state"]
+            )
+        return done(request, _("已退回到“%(step)s”。") % {"step": case.get_state_display()}, reverse("inbox:inbox"))
+    if action == "reject":
+        access.check_reject(user, task)
+        form = RejectForm(request.POST)
+        if not form.is_valid():
+            return _form_error(request, task_id, first_error(form), reject_form=form)
+        with _keeping(request, task_id, reject_form=form):
+            case_services.case_reject(actor=user, task_id=task_id, reason=form.cleaned_data["reason"])
+        return done(request, _("已不予通过，案例已结束。"), case_url)
+    if action == "decline":
+        form = DeclineForm(request.POST)
+        if not form.is_valid():
+            return _form_error(request, task_id, first_error(form), decline_form=form)
+        with _keeping(request, task_id, decline_form=form):
+            case_services.mentor_decline(actor=user, task_id=task_id, reason=form.cleaned_data["reason"])
+        return done(request, _("已谢绝结对，党务干部将重新安排。"), reverse("inbox:inbox"))
     if action == "record":
         form = RecordForm(request.POST, kinds=KINDS_FOR_CASE[task.case.kind])
         if not form.is_valid():

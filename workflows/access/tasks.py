@@ -7,6 +7,7 @@ from ..errors import AlreadyHandled, GuardError, NotInScope, NotPermitted
 from ..models import Role
 from ..models.people import ACTING_ROLES
 from ..selectors import cases_for_user, user_holds, user_holds_over
+from .deputies import check_deputy_task, principal_owner
 
 OPEN = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
 # Who manages a case out of band (暂停/恢复/退出/更换培养人).
@@ -44,7 +45,9 @@ def check_act(actor, task) -> None:
             _("该任务须由%(org)s的%(role)s办理，您没有该身份。") % {"org": task.org.name, "role": Role(task.role).label}
         )
     check_not_own_case(actor, task)
-    if task.owner_id and task.owner_id != actor.pk:
+    check_deputy_task(actor, task)
+    # A 代理人 acts on the principal's claimed steps too (access/deputies.py).
+    if task.owner_id and task.owner_id != actor.pk and principal_owner(actor, task) is None:
         raise AlreadyHandled(
             _("该任务已由 %(who)s 认领办理，您不能再处理。如需改派，请联系上级。") % {"who": _name(task.owner)}
         )
@@ -75,6 +78,7 @@ def check_claim(actor, task) -> None:
             % {"org": task.org.name, "role": Role(task.role).label if task.role else _("培养人")}
         )
     check_not_own_case(actor, task)
+    check_deputy_task(actor, task)
 
 
 def may_claim(actor, task) -> bool:

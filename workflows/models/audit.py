@@ -76,6 +76,27 @@ class AuditAction(models.TextChoices):
     DEPUTY_SET = "deputy_set", _("设置代理人")
     DEPUTY_END = "deputy_end", _("结束代理")
     DEPUTY_LAPSE = "deputy_lapse", _("代理到期")
+    CALENDAR_EDIT = "calendar_edit", _("调整工作日历")
+    # The rest of the programme (issue 12).
+    FILE_SAVE = "file_save", _("保存业务档案")
+    GOAL_SAVE = "goal_save", _("保存发展目标")
+    PAIR_ADD = "pair_add", _("登记结对帮带")
+    PAIR_END = "pair_end", _("结束结对帮带")
+    PAIR_ACTIVITY = "pair_activity", _("记录帮带活动")
+    MEASURE_SUBMIT = "measure_submit", _("提交培养措施")
+    MEASURE_REVIEW = "measure_review", _("审核培养措施")
+    DEMO_DECLARE = "demo_declare", _("申报示范岗")
+    DEMO_DECIDE = "demo_decide", _("认定示范岗")
+    LESSON_SCHEDULE = "lesson_schedule", _("安排示范课")
+    LESSON_RECORD = "lesson_record", _("记录示范课")
+    CONTEST_OPEN = "contest_open", _("发起论文评比")
+    CONTEST_JUDGE = "contest_judge", _("聘请评委")
+    CONTEST_SCORE = "contest_score", _("论文评分")
+    CONTEST_ADVANCE = "contest_advance", _("推进论文评比")
+    CONTEST_PUBLISH = "contest_publish", _("公布评比结果")
+    BULLETIN_ISSUE = "bulletin_issue", _("签发通报")
+    BULLETIN_READ = "bulletin_read", _("签收通报")
+    PLAN_START = "plan_start", _("新建三年计划")
     # Reads of the trail, themselves audited (等保 2.0: access to sensitive records). See
     # workflows/services/trail.py.
     TRAIL_VIEW = "trail_view", _("查阅审计轨迹")
@@ -126,6 +147,15 @@ CHANGE_LABELS = {
     "text": _("意见"),
     "task": _("任务"),
     "recipients": _("接收人"),
+    "comment": _("评论编号"),
+    "comment_text": _("评论内容"),
+    "internal": _("可见范围"),
+    "on_behalf_of": _("被代理人"),
+    "principal": _("被代理人"),
+    "deputy": _("代理人"),
+    "period": _("代理期限"),
+    "returned_tasks": _("交回的任务"),
+    "to_stage": _("退回到"),
     "due_at": _("办理期限"),
     "escalated_to": _("升级至"),
     "min_months_1": _("类别1最短培养期（月）"),
@@ -140,6 +170,12 @@ CHANGE_LABELS = {
     "rows": _("单位数"),
     "totals": _("合计（按各行计算）"),
     "inconsistencies": _("合计不一致"),
+    # 三年计划 (issue 12): the start of a plan and the city-wide check at approval.
+    "plan": _("三年计划编号"),
+    "plan_source": _("计划数来源"),
+    "copied_from": _("复制自计划编号"),
+    "city_check": _("全市年度合计核对"),
+    "adjusted": _("调整"),
     "appraisal_year": _("评优年度"),
     "result": _("评优结果"),
     "party_member": _("评定时为党员"),
@@ -172,11 +208,83 @@ CHANGE_LABELS = {
     "stage": _("阶段"),
     "date_from": _("起始日期"),
     "date_to": _("截止日期"),
+    # 转交 / 加签 (workflows/services/forwarding.py).
+    "countersign_to": _("加签给"),
+    "countersign_position": _("加签方式"),
+    "countersign_task": _("加签任务"),
+    "agree": _("同意"),
+    "asked_by": _("加签发起人"),
+    "after": _("后加签发起人"),
+    # 示范岗 and 示范课 (workflows/services/demo.py).
+    "demo_post": _("示范岗编号"),
+    "commitment": _("承诺与服务标准"),
+    "state": _("状态"),
+    "lesson": _("示范课编号"),
+    "guest_name": _("校外授课人"),
+    "scheduled_for": _("上课时间"),
+    "place": _("地点"),
+    "attendees": _("听课人数"),
+    "lesson_record": _("开课记录"),
+    # 双培论文评比 (workflows/services/contest.py).
+    "contest": _("评比"),
+    "entries": _("收录论文数"),
+    "entries_added": _("新收录论文数"),
+    "judge": _("评委"),
+    "level": _("评审级别"),
+    "code": _("匿名编号"),
+    "score": _("得分"),
+    "advanced": _("推荐参加市级评审"),
+    "award": _("奖项"),
+    # 结对帮带 and 培养措施 (workflows/services/pairs.py).
+    "pair": _("结对编号"),
+    "pair_kind": _("帮带形式"),
+    "senior": _("帮带人"),
+    "junior": _("被帮带人"),
+    "focus": _("帮带内容"),
+    "goals": _("帮带目标"),
+    "started_on": _("结对日期"),
+    "ended_on": _("结束日期"),
+    "activity": _("活动编号"),
+    "activity_form": _("活动形式"),
+    "activity_content": _("活动内容及成效"),
+    "measure": _("培养措施编号"),
+    "measure_text": _("培养教育的具体措施"),
+    "measure_status": _("培养措施状态"),
+    # 一人一档 (workflows/services/files.py).
+    "professional_file": _("业务档案编号"),
+    "surveyed_on": _("摸底日期"),
+    "survey_level": _("摸底结论"),
+    "strengths": _("业务特长"),
+    "weaknesses": _("不足与需求"),
+    "target": _("培养方向"),
+    "achieved": _("已达成"),
+    "achieved_on": _("达成日期"),
+    "goal": _("目标编号"),
+    "goal_title": _("发展目标"),
+    "due_on": _("计划完成日期"),
+    "goal_done_on": _("实际完成日期"),
+    "evidence": _("完成情况"),
+    # 半年通报 (签发, 签收)
+    "doc_no": _("文号"),
+    "half": _("半年"),
+    "units": _("送达单位数"),
+    "notified": _("通知人数"),
 }
 
 
 # Changes whose value is a list of items, not an [old, new] pair.
-LIST_VALUES = ("mentors", "released", "files", "tasks", "cancelled", "recipients", "inconsistencies")
+LIST_VALUES = (
+    "mentors",
+    "released",
+    "files",
+    "tasks",
+    "cancelled",
+    "recipients",
+    "inconsistencies",
+    "returned_tasks",
+    "focus",
+    "city_check",
+)
 
 # Who acted, when it was not by a role held at an organisation.
 EXTRA_ROLE_LABELS = {"mentor": _("培养人"), "trainee": _("培养对象"), "system": _("系统")}
@@ -255,6 +363,8 @@ class AuditEvent(models.Model):
                 parts.append(str(_("办理时自动认领") if key == "auto" else _("退回或撤回后交回原办理人")))
                 continue
             label = CHANGE_LABELS.get(key, key)
+            if key == "to_stage" and value in CaseState.values:
+                value = str(CaseState(value).label)
             if isinstance(value, list) and len(value) == 2 and key not in LIST_VALUES:
                 parts.append(f"{label}：{value[0] or '—'} → {value[1] or '—'}")
             elif isinstance(value, list):

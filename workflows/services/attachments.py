@@ -220,7 +220,7 @@ class StagedFiles:
     def __init__(self):
         self.paths: list[Path] = []
 
-    def store(self, upload, kind: FileKind, *, case, actor, record=None, work=None) -> Attachment:
+    def store(self, upload, kind: FileKind, *, case, actor, record=None, work=None, comment=None) -> Attachment:
         digest = hashlib.sha256()
         stored_name = f"{uuid.uuid4().hex[:2]}/{uuid.uuid4().hex}.{kind.value}"
         path = storage_root() / stored_name
@@ -235,6 +235,7 @@ class StagedFiles:
             case=case,
             record=record,
             work=work,
+            comment=comment,
             name=upload.name,
             kind=kind,
             size=upload.size,

@@ -4,6 +4,7 @@ import json
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from viewflow.workflow.status import STATUS
 
 from .. import chain
@@ -39,10 +40,23 @@ def audit_log(
     their content hashes go into the event, so changing such a row later breaks the chain.
     The event joins the hash chain (workflows/chain.py) under the chain head's row lock, taken
     here, as late as possible in the caller's transaction, and held until it commits.
+
+    代理人: when the actor acts as someone's deputy (the task's owner is their principal, or
+    they hold the event's ``role`` at ``org`` only through the arrangement), the event says so
+    itself: ``actor_name`` "李四（代张三）" and ``changes["on_behalf_of"]``. Every service that
+    acts on a task already passes the capacity it acted in, so none has to remember this.
     """
+    principal = _on_behalf_of(actor, role, org, task)
+    actor_name = actor_display_name(actor)
+    if principal is not None:
+        actor_name = _("%(deputy)s（代%(principal)s）") % {
+            "deputy": actor_name,
+            "principal": actor_display_name(principal),
+        }
+        changes = {**(changes or {}), "on_behalf_of": actor_display_name(principal)}
     fields = {
         "actor_id": getattr(actor, "pk", None),
-        "actor_name": str(actor_display_name(actor)),
+        "actor_name": str(actor_name),
         "role": str(role or ""),
         "org_id": getattr(org, "pk", None),
         "case_id": getattr(case, "pk", None),
@@ -63,6 +77,19 @@ def audit_log(
         event = AuditEvent.objects.create(seq=seq, at=at, prev_hash=head.hash, hash=digest, **fields)
         AuditChainHead.objects.filter(pk=head.pk).update(seq=seq, hash=digest)
     return event
+
+
+def _on_behalf_of(actor, role, org, task):
+    """The principal ``actor`` acts for in this event (access/deputies.py), or None."""
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return None
+    from ..access.deputies import acting_for_role, principal_owner
+
+    if task is not None and getattr(task, "role", "") and hasattr(task, "owner_id"):
+        principal = principal_owner(actor, task)
+        if principal is not None:
+            return principal
+    return acting_for_role(actor, str(role or ""), org)
 
 
 def lock_chain_head() -> AuditChainHead:

@@ -8,13 +8,13 @@ from django.utils.translation import gettext as _
 from ..errors import GuardError, NotPermitted
 from ..models import AuditAction, Role, WorkdayOverride
 from ..models.organisations import OrgKind
-from ..selectors import user_assignments
+from ..selectors import own_assignments
 from .audit import audit_log
 
 
 def city_assignment(user):
     """The 市级管理员 role at the city, or None: only the city keeps the calendar."""
-    return next((a for a in user_assignments(user) if a.role == Role.CITY_ADMIN and a.org.kind == OrgKind.CITY), None)
+    return next((a for a in own_assignments(user) if a.role == Role.CITY_ADMIN and a.org.kind == OrgKind.CITY), None)
 
 
 def can_edit_calendar(user) -> bool:

@@ -15,7 +15,7 @@ from viewflow.workflow.status import STATUS
 
 from .. import access
 from ..errors import GuardError, NotInScope, NotPermitted
-from ..flows import OPEN_TASK_STATUSES, CaseFlow, reroute, training_nodes
+from ..flows import OPEN_TASK_STATUSES, CaseFlow, cancel_side_tasks, off_lifecycle_nodes, reroute
 from ..models import (
     Annex2Row,
     AuditAction,
@@ -25,14 +25,17 @@ from ..models import (
     CaseState,
     CaseTask,
     MentorStatus,
+    NotificationKind,
     PartyStatus,
     Role,
     Teacher,
 )
 from ..models.cases import ACTIVE_STATES, CLOSED_STATES, ONE_STEP_BACK
-from ..selectors import cases_for_user, teachers_for_user, user_holds, user_holds_over
+from ..routing import nearest_org_with_role
+from ..selectors import cases_for_user, teachers_for_user, user_holds, user_holds_over, users_holding
 from .audit import audit_log, set_owner
 from .locking import locked_case
+from .notify import notify
 from .training import check_gate, sync_obligations
 
 MAX_MENTORS = 2
@@ -118,6 +121,7 @@ def _open_task(actor, task_id: int, case: Case) -> CaseTask:
     """Re-read the task under the lock; refuse if someone else already handled it."""
     task = CaseTask.objects.select_related("owner", "org").get(pk=task_id)
     task_check_actor(actor, task)
+    access.check_countersign_clear(task)  # 加签: the step waits for the colleague's opinion
     return task
 
 
@@ -162,29 +166,39 @@ def _finish(activation) -> None:
     """Complete the viewflow task and open the next one for the case's new state."""
     activation.start(None)
     activation.execute()
+    if isinstance(activation.task, CaseTask):  # report rounds (services/reports.py) have no 加签
+        cancel_side_tasks(activation.task)  # a 加签 left open on a finished step is moot
 
 
 def _lifecycle_tasks(case: Case):
     """The case's lifecycle steps (结对 … 市级备案), without its training work."""
-    return CaseTask.objects.filter(case=case, flow_task_type="HUMAN").exclude(flow_task__in=training_nodes())
+    return CaseTask.objects.filter(case=case, flow_task_type="HUMAN").exclude(flow_task__in=off_lifecycle_nodes())
+
+
+def _last_handler(case: Case, flow_task, role: str, org):
+    """Whoever finished ``flow_task`` of the case last, if they still hold ``role`` at ``org``."""
+    previous = (
+        CaseTask.objects.filter(case=case, flow_task=flow_task, status=STATUS.DONE, owner__isnull=False)
+        .select_related("owner")
+        .order_by("-finished", "-id")
+        .first()
+    )
+    if previous is None or not role or not user_holds(previous.owner, role, org):
+        return None
+    return previous.owner
 
 
 def _hand_back(actor, case: Case) -> None:
     """退回/撤回: the reopened step goes straight to whoever handled it last time, if they still can."""
     reopened = _lifecycle_tasks(case).filter(status=STATUS.NEW).select_related("org")
     for task in reopened:
-        previous = (
-            CaseTask.objects.filter(case=case, flow_task=task.flow_task, status=STATUS.DONE, owner__isnull=False)
-            .select_related("owner")
-            .order_by("-finished", "-id")
-            .first()
-        )
-        if previous is None or not task.role or not user_holds(previous.owner, task.role, task.org):
+        previous_owner = _last_handler(case, task.flow_task, task.role, task.org)
+        if previous_owner is None:
             continue
         # The engine hands it back, not the person who returned it (their row is the 退回 above).
         set_owner(
             task,
-            previous.owner,
+            previous_owner,
             case=case,
             by=None,
             action=AuditAction.REASSIGN,
@@ -325,14 +339,20 @@ def case_submit(*, actor, task_id: int) -> Case:
     return _transition(actor, task_id, [CaseFlow.submit], action=AuditAction.SUBMIT, perform=perform)
 
 
-def case_approve(*, actor, task_id: int, reason: str = "") -> Case:
-    """支部审核 / 单位审核 passes the case one level up."""
+def pass_review(case: Case) -> None:
+    """The FSM step of 审核通过: 支部审核 → 单位审核, 单位审核 → 市级备案 (also 后加签's 同意)."""
+    if case.state == CaseState.BRANCH_REVIEW:
+        case.branch_approve()
+    else:
+        case.unit_approve()
+
+
+def case_approve(*, actor, task_id: int, reason: str = "", changes: dict | None = None) -> Case:
+    """支部审核 / 单位审核 passes the case one level up (``changes``: noted on the audit event,
+    e.g. ``{"bulk": True}`` for 批量审批)."""
 
     def perform(case, task):
-        if case.state == CaseState.BRANCH_REVIEW:
-            case.branch_approve()
-        else:
-            case.unit_approve()
+        pass_review(case)
 
     return _transition(
         actor,
@@ -341,6 +361,7 @@ def case_approve(*, actor, task_id: int, reason: str = "") -> Case:
         action=AuditAction.APPROVE,
         reason=(reason or "").strip(),
         perform=perform,
+        changes=changes,
     )
 
 
@@ -386,18 +407,153 @@ def case_file(*, actor, task_id: int, year: int | None = None, note: str = "") -
     )
 
 
-def case_return(*, actor, task_id: int, reason: str) -> Case:
-    """退回: a reviewer sends the case one step back, with a reason."""
-    reason = _require_reason(reason, _("退回"))
-    return _transition(
-        actor,
-        task_id,
-        [CaseFlow.branch_review, CaseFlow.unit_review, CaseFlow.city_filing],
-        action=AuditAction.RETURN,
-        reason=reason,
-        perform=lambda case, task: case.step_back(),
-        hand_back=True,
+MAX_REASON = 1000
+
+
+def _limited_reason(reason: str, what: str) -> str:
+    """A required reason of at most ``MAX_REASON`` 字 (the forms say so first; the API and
+    commands meet the same rule here)."""
+    reason = _require_reason(reason, what)
+    if len(reason) > MAX_REASON:
+        raise GuardError(
+            _("%(what)s理由最多 %(limit)d 字，现有 %(n)d 字。") % {"what": what, "limit": MAX_REASON, "n": len(reason)}
+        )
+    return reason
+
+
+def _name(user) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+def _step_of(state: str):
+    """The lifecycle step a case in ``state`` waits on (the task ``route`` opens for it)."""
+    return {
+        CaseState.TRAINING: CaseFlow.submit,
+        CaseState.BRANCH_REVIEW: CaseFlow.branch_review,
+        CaseState.UNIT_REVIEW: CaseFlow.unit_review,
+        CaseState.CITY_FILING: CaseFlow.city_filing,
+    }[state]
+
+
+def _landing(case: Case, state: str) -> list:
+    """Who the reopened step of ``state`` goes to: its last handler if they still hold the role
+    (``_hand_back`` gives it to them), otherwise everyone who may claim it."""
+    step = _step_of(state)
+    org = nearest_org_with_role(case.org, step.role)
+    handler = _last_handler(case, step, step.role, org)
+    return [handler] if handler is not None else list(users_holding(step.role, org))
+
+
+def case_return(*, actor, task_id: int, reason: str, to_state: str | None = None) -> Case:
+    """退回: a reviewer sends the case back, with a reason, to an earlier step they choose
+    (``RETURN_TARGETS``; one step back when none is chosen). The reopened step lands with whoever
+    handled it last, who is told who returned it and why."""
+    reason = _limited_reason(reason, _("退回"))
+    case_id = _lookup_task_case_id(actor, task_id)
+    with locked_case(case_id) as case:
+        task = _open_task(actor, task_id, case)
+        target = access.check_return_target(actor, task, to_state)
+        activation = _claim_if_queued(actor, task, case)
+        before = case.state
+        recipients = _landing(case, target)
+        case.return_to(target)
+        case.save()
+        audit_log(
+            actor=actor,
+            action=AuditAction.RETURN,
+            case=case,
+            role=_actor_role(task),
+            org=task.org,
+            task=task,
+            from_state=before,
+            to_state=case.state,
+            reason=reason,
+            changes={"to_stage": target, "recipients": [_name(u) for u in recipients]},
+        )
+        _finish(activation)
+        _hand_back(actor, case)
+        sync_obligations(case)
+        reopened = _lifecycle_tasks(case).filter(status__in=OPEN_TASK_STATUSES).order_by("-id").first()
+        notify(
+            recipients,
+            kind=NotificationKind.RETURNED,
+            message=_("%(who)s 将%(trainee)s的案例从“%(from)s”退回到“%(to)s”，请您办理。理由：%(reason)s")
+            % {
+                "who": _name(actor),
+                "trainee": case.teacher.name,
+                "from": CaseState(before).label,
+                "to": case.get_state_display(),
+                "reason": reason,
+            },
+            task=reopened,
+            case=case,
+        )
+    return case
+
+
+def _told_of_rejection(case: Case) -> list:
+    """The officer(s) who registered and submitted the case, and its mentors."""
+    submitted = (
+        CaseTask.objects.filter(case=case, flow_task=CaseFlow.submit, status=STATUS.DONE, owner__isnull=False)
+        .select_related("owner")
+        .order_by("-finished", "-id")
+        .first()
     )
+    mentors = [
+        m.teacher.user
+        for m in case.mentors.filter(status=MentorStatus.ACCEPTED).select_related("teacher__user")
+        if m.teacher.user_id
+    ]
+    people = [case.registered_by, submitted.owner if submitted else None, *mentors]
+    return [u for u in dict.fromkeys(people) if u is not None and u.is_active]
+
+
+def case_reject(*, actor, task_id: int, reason: str) -> Case:
+    """不予通过: at 支部审核 or 单位审核 the reviewer ends the case with a reason. Its open tasks
+    (training work too) are cancelled, its process ends, and the officers and mentors are told."""
+    reason = _limited_reason(reason, _("不予通过"))
+    case_id = _lookup_task_case_id(actor, task_id)
+    with locked_case(case_id) as case:
+        task = _open_task(actor, task_id, case)
+        access.check_reject(actor, task)
+        activation = _claim_if_queued(actor, task, case)
+        before = case.state
+        recipients = _told_of_rejection(case)
+        case.reject()
+        case.save()
+        # Whatever else is open on the case (training work, a 加签 or 抄送 waiting) is moot now;
+        # closed before the step finishes, so that ``end`` finds nothing open and ends the process.
+        others = list(CaseTask.objects.filter(case=case, status__in=OPEN_TASK_STATUSES).exclude(pk=task.pk))
+        now = timezone.now()
+        for other in others:
+            other.status, other.finished = STATUS.CANCELED, now
+            other.save(update_fields=["status", "finished"])
+        cancelled = [str(getattr(o.flow_task, "task_title", o.flow_task.name)) for o in others]
+        audit_log(
+            actor=actor,
+            action=AuditAction.REJECT,
+            case=case,
+            role=_actor_role(task),
+            org=task.org,
+            task=task,
+            from_state=before,
+            to_state=case.state,
+            reason=reason,
+            changes={
+                "recipients": [_name(u) for u in recipients],
+                **({"cancelled": cancelled} if cancelled else {}),
+            },
+        )
+        _finish(activation)  # ``route`` sends a closed case to ``end``
+        sync_obligations(case)  # nothing of training stays open on a closed case
+        notify(
+            recipients,
+            kind=NotificationKind.REJECTED,
+            message=_("%(who)s 在“%(stage)s”对%(trainee)s的案例作出“不予通过”，案例已结束。理由：%(reason)s")
+            % {"who": _name(actor), "stage": CaseState(before).label, "trainee": case.teacher.name, "reason": reason},
+            case=case,
+        )
+    return case
 
 
 # --- out-of-band actions on a case ---------------------------------------------------

@@ -20,7 +20,7 @@ from ..errors import GuardError, NotInScope, NotPermitted
 from ..models import AuditAction, Case, Organisation, OrgKind, PartyStatus, Role, RoleAssignment, Sex, Teacher
 from ..models.organisations import SCHOOL_LEVEL_KINDS, UNIT_KINDS
 from ..models.people import PARTY_MEMBER_STATUSES, PlannedKind
-from ..selectors import user_assignments
+from ..selectors import own_assignments
 from ..text import bidi_refusal
 from .audit import audit_log
 
@@ -80,34 +80,34 @@ class Acting:
 
 def check_can_read(user) -> None:
     """Anyone holding a role lists the people of their subtree (an auditor too); nobody else."""
-    if not user_assignments(user):
+    if not own_assignments(user):
         raise NotPermitted(_("人员管理仅向党务干部、支部书记、审核人、市级管理员和审计人员开放，您没有查看权限。"))
 
 
 def can_manage(user) -> bool:
-    return any(a.role in MANAGERS for a in user_assignments(user))
+    return any(a.role in MANAGERS for a in own_assignments(user))
 
 
 def check_can_manage(user, org: Organisation) -> RoleAssignment:
     """The user's managing assignment over ``org``; 403 for a reader in scope, 404 for anyone else."""
-    for a in user_assignments(user):
+    for a in own_assignments(user):
         if a.role in MANAGERS and org.path.startswith(a.org.path):
             return a
-    if any(org.path.startswith(a.org.path) for a in user_assignments(user)):
+    if any(org.path.startswith(a.org.path) for a in own_assignments(user)):
         raise NotPermitted(_("您在该组织的身份只能查看人员，不能修改。教师和任职由党务干部、审核人或市级管理员维护。"))
     raise NotInScope(_("未找到该组织，或它不在您的管辖范围内。"))
 
 
 def check_can_import(user, root: Organisation) -> RoleAssignment:
     """Import into ``root``'s subtree: a unit's 党务干部 or 审核人, or the city's 市级管理员, above it."""
-    for a in user_assignments(user):
+    for a in own_assignments(user):
         if not root.path.startswith(a.org.path):
             continue
         if a.role in (Role.OFFICER, Role.REVIEWER) and a.org.kind in UNIT_KINDS:
             return a
         if a.role == Role.CITY_ADMIN:
             return a
-    if any(root.path.startswith(a.org.path) for a in user_assignments(user)):
+    if any(root.path.startswith(a.org.path) for a in own_assignments(user)):
         raise NotPermitted(
             _("人员名单由区县或直属单位的党务干部、审核人，或市级管理员导入；您没有导入权限，可在本页查看人员。")
         )
@@ -140,7 +140,7 @@ def _strictly_below(path: str, above: str) -> bool:
 
 
 def managing_assignments(actor) -> list[RoleAssignment]:
-    return [a for a in user_assignments(actor) if a.role in MANAGERS]
+    return [a for a in own_assignments(actor) if a.role in MANAGERS]
 
 
 def appointment_refusal(actor, *, username: str, org_path: str, managing=None) -> str:
@@ -476,7 +476,7 @@ def teacher_for_manager(actor, teacher_id) -> tuple[Teacher, RoleAssignment]:
     except (TypeError, ValueError):
         raise NotInScope(_("未找到该教师，或该教师不在您的管辖范围内。")) from None
     teacher = Teacher.objects.select_for_update(of=("self",)).select_related("org").filter(pk=teacher_id).first()
-    if teacher is None or not any(teacher.org.path.startswith(a.org.path) for a in user_assignments(actor)):
+    if teacher is None or not any(teacher.org.path.startswith(a.org.path) for a in own_assignments(actor)):
         raise NotInScope(_("未找到该教师，或该教师不在您的管辖范围内。"))
     return teacher, check_can_manage(actor, teacher.org)
 
@@ -501,7 +501,7 @@ def teacher_transfer(*, actor, teacher_id, org_id, reason: str = "") -> Teacher:
             target = Organisation.objects.get(pk=int(org_id))
         except (TypeError, ValueError, Organisation.DoesNotExist):
             target = None
-        managing = [a for a in user_assignments(actor) if a.role in MANAGERS]
+        managing = [a for a in own_assignments(actor) if a.role in MANAGERS]
         if target is None or not any(target.path.startswith(a.org.path) for a in managing):
             raise NotPermitted(
                 _(
@@ -567,7 +567,7 @@ def role_end(*, actor, assignment_id, end_date: datetime.date | None = None, rea
             )
         except (TypeError, ValueError, RoleAssignment.DoesNotExist):
             raise NotInScope(_("未找到该任职，或它不在您的管辖范围内。")) from None
-        if not any(assignment.org.path.startswith(a.org.path) for a in user_assignments(actor)):
+        if not any(assignment.org.path.startswith(a.org.path) for a in own_assignments(actor)):
             raise NotInScope(_("未找到该任职，或它不在您的管辖范围内。"))
         managing = check_can_manage(actor, assignment.org)
         check_can_appoint(actor, username=assignment.user.get_username(), org=assignment.org)

@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 
 from ..errors import GuardError, NotInScope, NotPermitted
 from ..models import AuditAction, Organisation, OrgKind, ProgrammePolicy, RecordCadence, Role, UnitPolicy
-from ..selectors import units_for_user, user_assignments
+from ..selectors import own_assignments, units_for_user
 from .audit import audit_log
 
 CITY_LIMITS = {
@@ -29,13 +29,13 @@ def _check_range(field, value, limits, label) -> int:
 
 
 def can_edit_city(user) -> bool:
-    return any(a.role == Role.CITY_ADMIN and a.org.kind == OrgKind.CITY for a in user_assignments(user))
+    return any(a.role == Role.CITY_ADMIN and a.org.kind == OrgKind.CITY for a in own_assignments(user))
 
 
 def can_edit_unit(user, unit: Organisation) -> bool:
     """The unit's own officers and reviewers, and the city's administrators."""
     return can_edit_city(user) or any(
-        a.org_id == unit.pk and a.role in (Role.OFFICER, Role.REVIEWER) for a in user_assignments(user)
+        a.org_id == unit.pk and a.role in (Role.OFFICER, Role.REVIEWER) for a in own_assignments(user)
     )
 
 
@@ -48,7 +48,7 @@ def _apply(actor, policy, values: dict, *, org) -> dict:
             setattr(policy, field, value)
     if changes:
         policy.save()
-        assignment = next((a for a in user_assignments(actor) if org.path.startswith(a.org.path)), None)
+        assignment = next((a for a in own_assignments(actor) if org.path.startswith(a.org.path)), None)
         audit_log(
             actor=actor,
             action=AuditAction.POLICY,

@@ -40,7 +40,7 @@ from ..models import (
     UnitPlan,
 )
 from ..models.organisations import UNIT_KINDS
-from ..selectors import user_assignments, user_holds
+from ..selectors import own_assignments, user_holds
 from .attachments import check_zip_structure
 from .audit import audit_log
 
@@ -478,7 +478,7 @@ def _read_block(grid, headers, block: Block, units: _Units, seen: dict, errors: 
 
 def city_of(user) -> Organisation | None:
     """The city organisation where the user holds 市级管理员, if any."""
-    for assignment in user_assignments(user):
+    for assignment in own_assignments(user):
         if assignment.org.kind == OrgKind.CITY and user_holds(user, Role.CITY_ADMIN, assignment.org):
             return assignment.org
     return None
@@ -611,7 +611,7 @@ def plan_totals(plan: QuotaPlan, units=None) -> dict[str, int]:
 def visible_unit_ids(user) -> set[int] | None:
     """Whose quota rows the user may read: None for everyone (a role at the city), else own units."""
     ids: set[int] = set()
-    for assignment in user_assignments(user):
+    for assignment in own_assignments(user):
         if assignment.org.kind == OrgKind.CITY:
             return None
         if assignment.org.unit_id:

@@ -35,6 +35,7 @@ from ..models import (
 from ..models.cases import ACTIVE_STATES
 from ..models.people import ACTING_ROLES
 from ..selectors import users_holding
+from ..workdays import escalate_from, remind_from
 from .audit import actor_display_name, audit_log, lock_chain_head
 from .locking import locked_case
 from .training import sync_obligations
@@ -155,6 +156,7 @@ class TickReport:
     due_soon: int = 0
     overdue: int = 0
     escalated: int = 0
+    deputies_lapsed: int = 0
     lines: list = field(default_factory=list)
 
     def summary(self) -> str:
@@ -168,7 +170,7 @@ class TickReport:
             "overdue": self.overdue,
             "escalated": self.escalated,
             "busy": _("；%(n)d 个案例正被他人处理，下次再补") % {"n": self.busy_cases} if self.busy_cases else "",
-        }
+        } + (_("到期结束代理 %(n)d 项。") % {"n": self.deputies_lapsed} if self.deputies_lapsed else "")
 
 
 def tick(now: datetime.datetime | None = None) -> TickReport:
@@ -193,6 +195,13 @@ def tick(now: datetime.datetime | None = None) -> TickReport:
         report.opened += len(result["tasks"])
         report.cancelled += len(result["cancelled"])
 
+    # 代理人 whose last day has passed lapse first, so the steps they give back are reminded
+    # to the principal below.
+    from .deputies import deputies_lapse
+
+    report.deputies_lapsed, busy = deputies_lapse(now)
+    report.busy_cases += busy
+
     policies = {p.unit_id: p for p in UnitPolicy.objects.all()}
     max_before = max([p.remind_before_days for p in policies.values()] + [UnitPolicy().remind_before_days])
     # Only tasks that may need something now: due within the longest reminder window, not yet
@@ -202,7 +211,8 @@ def tick(now: datetime.datetime | None = None) -> TickReport:
         CaseTask.objects.filter(
             flow_task_type="HUMAN",
             status__in=OPEN_TASK_STATUSES,
-            due_at__lte=now + timedelta(days=max_before),
+            # A superset of the working-day window (workflows/workdays.py); _remind decides exactly.
+            due_at__lte=now + timedelta(days=2 * max_before + 10),
             escalated_to__isnull=True,
             case__state__in=ACTIVE_STATES,
         )
@@ -233,7 +243,7 @@ def tick(now: datetime.datetime | None = None) -> TickReport:
 def _remind(task: CaseTask, now, policy: UnitPolicy, report: TickReport) -> None:
     case = task.case
     due = task.due_at
-    if due - timedelta(days=policy.remind_before_days) <= now < due:
+    if remind_from(due, policy.remind_before_days) <= now < due:
         message = _("%(task)s将于 %(due)s 到期，请及时办理。") % {"task": _label(task), "due": _due(task)}
         if _send(
             task,
@@ -261,13 +271,13 @@ def _remind(task: CaseTask, now, policy: UnitPolicy, report: TickReport) -> None
         changes={"due_at": _due(task)},
     ):
         report.overdue += 1
-    if task.escalated_to_id or now < due + timedelta(days=policy.escalate_after_days):
+    if task.escalated_to_id or now < escalate_from(due, policy.escalate_after_days):
         return
     org = supervisor_org(task)
     if org is None:
         return
     handler = actor_display_name(task.owner) if task.owner_id else _("%(org)s，尚无人认领") % {"org": task.org.name}
-    message = _("%(task)s（承办：%(who)s）已逾期超过 %(days)d 天，升级至%(org)s督办。") % {
+    message = _("%(task)s（承办：%(who)s）已逾期超过 %(days)d 个工作日，升级至%(org)s督办。") % {
         "task": _label(task),
         "who": handler,
         "days": policy.escalate_after_days,

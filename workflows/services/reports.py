@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from viewflow.workflow.exceptions import FlowLockFailed
 from viewflow.workflow.status import STATUS
 
+from .. import plan_check
 from ..deadlines import annex2_due, annex2_standing
 from ..errors import AlreadyHandled, GuardError, NotInScope, NotPermitted
 from ..flows import AnnualReportFlow, PlanFlow
@@ -85,17 +86,24 @@ def can_see_task(user, task: ReportTask) -> bool:
     )
 
 
-def _act_on(actor, task: ReportTask, node):
-    """Check the actor holds the step's role, the task is open and is the expected step;
-    claim it if queued, or take it over from an owner who no longer holds the role."""
+def report_check_actor(actor, task: ReportTask) -> None:
+    """Whether ``actor`` may act on the report task now: the step's role, and the task still open.
+    Views ask it before validating a form (a wrong person hears 403/409 first); ``_act_on``
+    asks again under the lock."""
     if not user_holds(actor, task.role, task.org):
         raise NotPermitted(
             _("该任务须由%(org)s的%(role)s办理，您没有该身份。") % {"org": task.org.name, "role": Role(task.role).label}
         )
-    if task.flow_task != node:
-        raise GuardError(_("该任务不是这一步骤，请从待办列表重新打开。"))
     if task.status not in OPEN:
         raise AlreadyHandled(_("该报表任务已由他人办理完毕，请刷新页面查看最新状态。"))
+
+
+def _act_on(actor, task: ReportTask, node):
+    """Check the actor holds the step's role, the task is open and is the expected step;
+    claim it if queued, or take it over from an owner who no longer holds the role."""
+    report_check_actor(actor, task)
+    if task.flow_task != node:
+        raise GuardError(_("该任务不是这一步骤，请从待办列表重新打开。"))
     if task.owner_id and task.owner_id != actor.pk:
         if user_holds(task.owner, task.role, task.org):
             raise AlreadyHandled(
@@ -274,14 +282,20 @@ def report_return(*, actor, task_id: int, reason: str) -> AnnualReport:
     return _review(actor, task_id, accept=False, note=_reason(reason, _("退回理由")))
 
 
-def report_correct(*, actor, unit_id: int, year: int, reason: str) -> ReportProcess:
-    """更正: after acceptance, the unit's 审核人 opens a new round; its version needs a reason."""
-    reason = _reason(reason, _("更正理由"))
+def report_check_corrector(actor, unit_id: int) -> Organisation:
+    """更正 is the unit's 审核人's: the unit, or the 404/403 that says why not (views ask first)."""
     unit = units_for_user(actor).filter(pk=unit_id).first()
     if unit is None:
         raise NotInScope(_("未找到该单位，或它不在您的管辖范围内。"))
     if not user_holds(actor, Role.REVIEWER, unit):
         raise NotPermitted(_("只有本单位的审核人可以更正已报送的附件2。"))
+    return unit
+
+
+def report_correct(*, actor, unit_id: int, year: int, reason: str) -> ReportProcess:
+    """更正: after acceptance, the unit's 审核人 opens a new round; its version needs a reason."""
+    unit = report_check_corrector(actor, unit_id)
+    reason = _reason(reason, _("更正理由"))
     latest = next(iter(process_versions(unit, year)), None)
     if latest is None or latest.state != ReportState.ACCEPTED:
         raise GuardError(_("只有市级已接收的附件2才需要更正；尚未报送或审核中的，请在待办中直接办理。"))
@@ -424,7 +438,13 @@ def plan_approve(*, actor, task_id: int, data, note: str = "") -> UnitPlan:
             from_state=PlanState.SUBMITTED,
             to_state=PlanState.APPROVED,
             reason=note,
-            changes={"plan": unit_plan.plan_id, "unit": unit_plan.unit.name, "adjusted": changes},
+            changes={
+                "plan": unit_plan.plan_id,
+                "unit": unit_plan.unit.name,
+                "adjusted": changes,
+                # The city-wide sums with this breakdown approved (附件1 注: 每年 150 / 240).
+                "city_check": [check.message for check in plan_check.city_check(unit_plan.plan)],
+            },
         )
         _finish(activation)
     return unit_plan

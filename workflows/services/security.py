@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from ..errors import AlreadyHandled, GuardError, NotPermitted
 from ..models import AuditAction, OrgKind, Role
-from ..selectors import user_assignments
+from ..selectors import own_assignments
 from .audit import audit_log
 
 ACCOUNT = "username"
@@ -43,7 +43,7 @@ class Lockout:
 
 
 def _city_assignment(user):
-    return next((a for a in user_assignments(user) if a.role == Role.CITY_ADMIN and a.org.kind == OrgKind.CITY), None)
+    return next((a for a in own_assignments(user) if a.role == Role.CITY_ADMIN and a.org.kind == OrgKind.CITY), None)
 
 
 def can_release_lockouts(user) -> bool:

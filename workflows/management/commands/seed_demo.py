@@ -14,6 +14,7 @@ import datetime
 import random
 import unicodedata
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
@@ -21,7 +22,7 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
-from workflows.flows import OPEN_TASK_STATUSES, CaseFlow, training_nodes
+from workflows.flows import OPEN_TASK_STATUSES, CaseFlow, off_lifecycle_nodes, training_nodes
 from workflows.management.demo_outcomes import seed_outcomes
 from workflows.models import (
     KINDS_FOR_CASE,
@@ -293,6 +294,7 @@ CANDIDATES = [
     Person("邓超", "dengchao", M, "1989-09-09", "赫山一中第二党支部", "化学", "", FULL),
     Person("唐丽", "tangli", F, "1995-04-02", "赫山一中第二党支部", "生物", "", PROBATIONARY, titles="二级教师"),
     Person("丁一凡", "dingyifan", M, "1990-12-24", "赫山一中第二党支部", "数学", "", MASSES, True),
+    Person("万军", "wanjun", M, "1991-05-12", "赫山一中第二党支部", "历史", "", ACTIVIST, True),
     # 市一中（益阳师范）
     Person("刘洋", "liuyang", M, "1990-02-14", "市一中理科党支部", "数学", "班主任", MASSES, True),
     Person("彭博", "pengbo", M, "1988-04-27", "市一中语文党支部", "语文", "语文备课组长", ACTIVIST, True),
@@ -330,6 +332,7 @@ REASONS = {
     "pause": "休产假，预计明年春季返岗后恢复培养。",
     "exit_transfer": "工作调动，调往长沙市任教，转出本市教育系统。",
     "exit_self": "本人因家庭原因申请暂缓，退出本轮培养。",
+    "reject": "培养期内两学期典型案例均未完成，支部大会表决未获通过，本轮不予通过。",
 }
 
 
@@ -346,7 +349,7 @@ class Story:
     withdrawn: bool = False  # the officer withdrew the submission once (撤回)
     returned_at: tuple = ()  # stages at which a reviewer sent it back once (退回)
     year_offset: int = 0  # 完成年度: 0 this year, -1 last year
-    then: str = ""  # "pause" or "exit_transfer" / "exit_self" after reaching ``until``
+    then: str = ""  # "pause", "exit_transfer" / "exit_self" or "reject" (不予通过) after reaching ``until``
     claim: bool = False  # the open task is claimed into its holder's inbox
     ready: bool = False  # in training with the 支部审核 gate met: the officer can submit now
     note: str = ""
@@ -377,6 +380,7 @@ STORIES = [
     Story("胡斌", K2, S.TRAINING, mentors=("刘志强",), then="exit_transfer"),
     Story("丁一凡", K1, S.PAIRED, mentors=("何美玲",), pending=("何美玲",), then="exit_self"),
     Story("唐丽", K2, S.REGISTERED),
+    Story("万军", K1, S.BRANCH_REVIEW, mentors=("张建国",), then="reject"),
     # 市一中（益阳师范） (direct unit: branch → 市一中 → city, no county step)
     Story("刘洋", K1, S.REGISTERED),
     Story("彭博", K1, S.PAIRED, mentors=("周文斌",), pending=("周文斌",)),
@@ -526,8 +530,14 @@ class Command(BaseCommand):
                 self._play(story)
             self._age_demo_data()
             self._reports()
+            self._working_year_plan()  # 三年计划 covering this year (after 2019—2021)
             # 评优 results and party admissions for the two 80% targets, this year and last.
             seed_outcomes()
+            self._demo_posts_and_lessons()
+            self._paper_contest()  # 双培论文评比
+            self._pairs_and_measures()  # 结对帮带 and 培养教育的具体措施
+            self._professional_files()  # 一人一档
+            self._principals_and_bulletin()  # 名校长 (长沙's measure) and an issued 半年通报
         self._print_summary()
         self._print_accounts(password, existing=False)
 
@@ -624,7 +634,7 @@ class Command(BaseCommand):
     def _open_tasks(self, case: Case) -> list[CaseTask]:
         return list(
             CaseTask.objects.filter(case=case, flow_task_type="HUMAN", status__in=OPEN_TASK_STATUSES)
-            .exclude(flow_task__in=training_nodes())
+            .exclude(flow_task__in=off_lifecycle_nodes())
             .select_related("org", "owner")
             .order_by("id")
         )
@@ -700,13 +710,16 @@ class Command(BaseCommand):
             case = svc.case_pause(actor=officer, case_id=case.pk, reason=REASONS["pause"])
         elif story.then.startswith("exit"):
             case = svc.case_exit(actor=officer, case_id=case.pk, reason=REASONS[story.then])
+        elif story.then == "reject":
+            (task,) = self._open_tasks(case)
+            case = svc.case_reject(actor=self._holder(task.role, task.org), task_id=task.pk, reason=REASONS["reject"])
 
         if story.claim:
             (task,) = self._open_tasks(case)
             task_claim(actor=self._holder(task.role, task.org), task_id=task.pk)
 
         case.refresh_from_db()
-        expected = {"pause": S.PAUSED}.get(story.then, S.EXITED if story.then else story.until)
+        expected = {"pause": S.PAUSED, "reject": S.REJECTED}.get(story.then, S.EXITED if story.then else story.until)
         assert case.state == expected, f"{case}: ended at {case.state}, expected {expected}"
 
     def _train(self, case: Case, *, complete: bool) -> None:
@@ -873,6 +886,44 @@ class Command(BaseCommand):
             actor=city_admin, task_id=task("市一中（益阳师范）", PlanFlow.review).pk, data=data, note="同意"
         )
 
+    def _working_year_plan(self) -> None:
+        """A three-year plan from this year, started by the city copying 2019—2021's numbers, so
+        the plans page, the dashboard and the forecast speak of this year: 赫山's breakdown is
+        approved, 市一中's waits for the city (whose page shows the city-wide check), the other
+        units have not broken theirs down yet."""
+        from workflows.flows import PlanFlow
+        from workflows.models import Quota, QuotaPlan, ReportTask
+        from workflows.services import reports
+        from workflows.services.plan_start import plan_start
+
+        if QuotaPlan.objects.filter(last_year__gte=self.this_year).exists():
+            return  # a year belongs to one plan; 2019—2021 is the only plan before this
+        city_admin = self._holder(Role.CITY_ADMIN, Organisation.objects.get(name=CITY_NAME))
+        plan = plan_start(
+            actor=city_admin,
+            first_year=self.this_year,
+            title="益阳市教育系统“双培”工程三年实施计划指导性任务表",  # the years follow the title
+            source="copy",
+        )
+
+        def submit(unit_name):
+            unit = Organisation.objects.get(name=unit_name)
+            data = {}
+            for kind, total in Quota.objects.filter(plan=plan, unit=unit).values_list("kind", "total"):
+                share, extra = divmod(total, len(plan.years))
+                for i, year in enumerate(plan.years):
+                    data[f"{year}_{kind}"] = share + (1 if i >= len(plan.years) - extra else 0)
+            task = ReportTask.objects.get(process__plan=plan, process__unit=unit, flow_task=PlanFlow.prepare)
+            reports.plan_submit(actor=self._holder(Role.REVIEWER, unit), task_id=task.pk, data=data)
+            return data
+
+        data = submit("赫山区教育局")
+        review = ReportTask.objects.get(
+            process__plan=plan, process__unit__name="赫山区教育局", flow_task=PlanFlow.review
+        )
+        reports.plan_approve(actor=city_admin, task_id=review.pk, data=data, note="同意")
+        submit("市一中（益阳师范）")
+
     def _after_completion(self, case: Case, officer, year: int) -> None:
         """What completion means for the teacher's record, entered by the officer (and audited)."""
         teacher = Teacher.objects.get(pk=case.teacher_id)
@@ -892,6 +943,408 @@ class Command(BaseCommand):
                 honours=honours,
                 reason=f"{year}年认定为骨干教师。",
             )
+
+    # --- 示范岗 and 示范课 (§三(三)–(四)) -------------------------------------------------------
+
+    def _demo_posts_and_lessons(self) -> None:
+        """党员示范岗 at 赫山区第一中学 (two certified, two waiting, one 示范班) and at 市一中 (one
+        certified), so the coverage table shows both what is there and the gaps; a 示范课 held
+        last week and a 名家授课 next week. Through the services, as the real roles."""
+        from workflows.models import DemoLesson, DemoPostKind, LessonKind
+        from workflows.services import demo as demo_svc
+
+        heshan, direct = self.orgs["赫山区第一中学"], self.orgs["市一中（益阳师范）"]
+        officer, reviewer = self._holder(Role.OFFICER, heshan), self._holder(Role.REVIEWER, self.orgs["赫山区教育局"])
+        d_officer, d_reviewer = self._holder(Role.OFFICER, direct), self._holder(Role.REVIEWER, direct)
+        posts = [
+            (officer, reviewer, "张建国", DemoPostKind.POST, "语文教学党员示范岗", True),
+            (officer, reviewer, "陈丽华", DemoPostKind.POST, "英语教研党员示范岗", True),
+            (officer, reviewer, "何美玲", DemoPostKind.POST, "化学实验党员示范岗", False),
+            (officer, reviewer, "杨帆", DemoPostKind.POST, "物理学科党员示范岗", False),
+            (officer, reviewer, "吴刚", DemoPostKind.CLASS, "高二（3）班党员示范班", True),
+            (d_officer, d_reviewer, "周文斌", DemoPostKind.POST, "语文教学党员示范岗", True),
+        ]
+        for declarer, decider, name, kind, title, certify in posts:
+            post = demo_svc.demo_post_declare(
+                actor=declarer,
+                teacher_id=self.teachers[name].pk,
+                kind=kind,
+                subject="",
+                title=title,
+                commitment="亮身份、作表率：每学期开放课堂不少于4次，结对帮带1名青年教师。",
+            )
+            if certify:
+                demo_svc.demo_post_decide(actor=decider, post_id=post.pk, certify=True, note="符合条件，予以授牌。")
+        now = timezone.now()
+        held = demo_svc.demo_lesson_schedule(
+            actor=officer,
+            school_id=heshan.pk,
+            kind=LessonKind.DEMO,
+            teacher_id=self.teachers["张建国"].pk,
+            title="《背影》整本书阅读示范课",
+            scheduled_for=now + datetime.timedelta(hours=1),
+            place="学术报告厅",
+        )
+        # It was held last week: only its date moves back (as _age_demo_data does for cases).
+        DemoLesson.objects.filter(pk=held.pk).update(scheduled_for=now - datetime.timedelta(days=7))
+        demo_svc.demo_lesson_record(
+            actor=officer, lesson_id=held.pk, attendees=46, record="语文组全体教师及青年教师听课，课后集体评课。"
+        )
+        demo_svc.demo_lesson_schedule(
+            actor=officer,
+            school_id=heshan.pk,
+            kind=LessonKind.GUEST,
+            teacher_id=None,
+            guest_name="魏书生",
+            subject="班主任工作",
+            title="班级管理的民主与科学",
+            scheduled_for=(now + datetime.timedelta(days=7)).replace(hour=6, minute=30, second=0, microsecond=0),
+            place="大礼堂",
+        )
+
+    # --- 双培论文评比 (§三(四)) ---------------------------------------------------------------
+
+    def _paper_contest(self) -> None:
+        """The year's 论文评比, published: every accepted 论文 of the year's semesters under its
+        code, two unit judges per unit (appointed by the unit's 审核人), the unit recommends its
+        top 30% and the city (刘文杰, its own judge here) scores them; the results and awards show
+        on the contest page and on each case page. Through the services, as the real roles."""
+        from workflows.access import contest as contest_rules
+        from workflows.models import SemesterWork, WorkItem, WorkStatus
+        from workflows.models.programme import JudgeLevel
+        from workflows.services import contest as contest_svc
+
+        papers = SemesterWork.objects.filter(item=WorkItem.PAPER, status=WorkStatus.ACCEPTED)
+        year = max((w.semester_start.year for w in papers), default=None)
+        if year is None:
+            return  # the August holiday: no semester, no papers to judge
+        city_admin = self._holder(Role.CITY_ADMIN, self.orgs[CITY_NAME])
+        contest = contest_svc.contest_open(actor=city_admin, year=year, title="")
+        rng = random.Random(year)
+        units = Organisation.objects.filter(pk__in=contest.entries.values("unit_id")).order_by("sort_order", "id")
+        judging = []
+        for unit in units:
+            reviewer = self._holder(Role.REVIEWER, unit)
+            if reviewer is None:
+                continue
+            officials = (
+                RoleAssignment.objects.active()
+                .filter(org__path__startswith=unit.path, role__in=(Role.OFFICER, Role.BRANCH_SECRETARY))
+                .select_related("user")
+                .order_by("org__path", "role", "user__username")
+            )
+            judges = []
+            for assignment in officials:
+                if assignment.user not in judges and len(judges) < 2:
+                    judges.append(assignment.user)
+            for judge in judges:
+                contest_svc.contest_judge_appoint(
+                    actor=reviewer, contest_id=contest.pk, judge_user=judge, level=JudgeLevel.UNIT, unit_id=unit.pk
+                )
+            judging.append((unit, reviewer, judges))
+        contest_svc.contest_judge_appoint(
+            actor=city_admin, contest_id=contest.pk, judge_user=city_admin, level=JudgeLevel.CITY
+        )
+        contest = contest_svc.contest_advance(actor=city_admin, contest_id=contest.pk, from_state=contest.state)
+        comments = ["选题贴近课堂，论证清楚。", "案例典型，反思深入。", "结构完整，可进一步提炼观点。", ""]
+        for unit, reviewer, judges in judging:
+            unit_entries = list(contest.entries.filter(unit=unit).select_related("work__case"))
+            for entry in unit_entries:
+                for judge in judges:
+                    if contest_rules.conflict(judge, entry):
+                        continue
+                    contest_svc.contest_score(
+                        actor=judge,
+                        entry_id=entry.pk,
+                        score=Decimal(rng.randint(6500, 9600)) / 100,
+                        comment=rng.choice(comments),
+                    )
+            means = contest_svc.unit_means(contest)
+            ranked = sorted((e for e in unit_entries if e.pk in means), key=lambda e: -means[e.pk])
+            top = ranked[: contest_rules.advance_limit(len(unit_entries))]
+            if top:
+                contest_svc.contest_recommend(
+                    actor=reviewer, contest_id=contest.pk, unit_id=unit.pk, entry_ids=[e.pk for e in top]
+                )
+        if not contest.entries.filter(advanced=True).exists():
+            return  # left in 单位评审: nothing was scored
+        contest = contest_svc.contest_advance(actor=city_admin, contest_id=contest.pk, from_state=contest.state)
+        # The city's marks spread over every band, best unit score first.
+        marks = ["94.50", "91.00", "87.50", "84.00", "81.50", "76.00", "72.50", "68.00", "63.50", "57.00"]
+        advanced = contest.entries.filter(advanced=True).order_by("-unit_score", "code")
+        for n, entry in enumerate(advanced):
+            contest_svc.contest_score(
+                actor=city_admin, entry_id=entry.pk, score=Decimal(marks[n % len(marks)]), comment="观点鲜明。"
+            )
+        contest_svc.contest_publish(actor=city_admin, contest_id=contest.pk)
+
+    # --- 结对帮带 and 培养教育的具体措施 (§三(二)) ---------------------------------------------
+
+    def _pairs_and_measures(self) -> None:
+        """结对帮带 at 赫山区第一中学 (two 老人带新人, two 骨干带党员, one ended) and at 市一中, each
+        open pair with activities written by its teachers; 培养措施 for cases in training: 赵敏's
+        returned once and approved as version 2, 段晓红's approved, 孙立's waiting for the
+        branch. Through the services, as the real roles."""
+        from workflows.access import pairs as pair_rules
+        from workflows.models import ActivityForm, PairKind
+        from workflows.services import pairs as pair_svc
+
+        today = timezone.localdate()
+        heshan, direct = self.orgs["赫山区第一中学"], self.orgs["市一中（益阳师范）"]
+        officer, d_officer = self._holder(Role.OFFICER, heshan), self._holder(Role.OFFICER, direct)
+        t = self.teachers
+        pairs = [
+            # (officer, kind, senior, junior, focus, goals, days ago, activities, ended reason)
+            (
+                officer,
+                PairKind.SENIOR_JUNIOR,
+                "张建国",
+                "袁媛",
+                ["ethics", "teaching"],
+                "一学年内站稳讲台，独立承担一节校级公开课。",
+                90,
+                [
+                    (60, ActivityForm.OBSERVATION, "张建国", "听袁媛《荷塘月色》一课，指导课堂提问的层次设计。"),
+                    (30, ActivityForm.TALK, "袁媛", "向张校长请教班级管理与家校沟通，整理了三条改进做法。"),
+                ],
+                "",
+            ),
+            (
+                officer,
+                PairKind.SENIOR_JUNIOR,
+                "陈丽华",
+                "唐丽",
+                ["talent", "research"],
+                "参与英语组课题研究，完成一篇教学论文。",
+                80,
+                [(20, ActivityForm.RESEARCH, "陈丽华", "读写结合的作业设计，唐丽承担案例分享。")],
+                "",
+            ),
+            (
+                officer,
+                PairKind.BACKBONE_MEMBER,
+                "刘志强",
+                "吴刚",
+                [],
+                "提升课堂教学与命题能力。",
+                70,
+                [
+                    (50, ActivityForm.SUPERVISION, "刘志强", "检查教案与作业批改，提出分层作业建议。"),
+                    (15, ActivityForm.OBSERVATION, "刘志强", "体育课运动负荷安排与安全预案。"),
+                    (10, ActivityForm.TALK, "吴刚", "汇报改进情况，约定下月集体备课。"),
+                ],
+                "",
+            ),
+            (
+                officer,
+                PairKind.BACKBONE_MEMBER,
+                "王晓明",
+                "孙立",
+                [],
+                "化学实验教学与信息技术融合。",
+                60,
+                [(25, ActivityForm.LESSON_PREP, "王晓明", "设计“氧化还原反应”微课。")],
+                "",
+            ),
+            (
+                officer,
+                PairKind.SENIOR_JUNIOR,
+                "何美玲",
+                "邓超",
+                ["teaching"],
+                "熟悉高二化学教学要求。",
+                200,
+                [(150, ActivityForm.OBSERVATION, "何美玲", "实验课的分组与安全组织。")],
+                "帮带期满，邓超已能独立承担高二化学教学。",
+            ),
+            (
+                d_officer,
+                PairKind.SENIOR_JUNIOR,
+                "周文斌",
+                "钟华",
+                ["ethics", "talent", "teaching", "research"],
+                "在名师工作室内成长为学科骨干。",
+                100,
+                [(40, ActivityForm.RESEARCH, "周文斌", "名师工作室：群文阅读教学。")],
+                "",
+            ),
+        ]
+        for actor, kind, senior, junior, focus, goals, days, activities, ended in pairs:
+            pair = pair_svc.pair_add(
+                actor=actor,
+                kind=kind,
+                senior_id=t[senior].pk,
+                junior_id=t[junior].pk,
+                focus=focus,
+                goals=goals,
+                started_on=today - datetime.timedelta(days=days),
+            )
+            for ago, form, writer, content in activities:
+                pair_svc.pair_activity_add(
+                    actor=t[writer].user,
+                    pair_id=pair.pk,
+                    date=today - datetime.timedelta(days=ago),
+                    form=form,
+                    content=content,
+                )
+            if ended:
+                pair_svc.pair_end(actor=actor, pair_id=pair.pk, reason=ended)
+
+        def case_of(name):
+            return Case.objects.get(teacher=t[name], state=CaseState.TRAINING)
+
+        def secretary(case):
+            return self._holder(Role.BRANCH_SECRETARY, pair_rules.measure_reviewer_org(case))
+
+        plan = (
+            "一、每月与培养对象谈心谈话一次，了解其思想、工作和学习情况。\n"
+            "二、每季度组织听党课一次，学习党的基本理论、基本路线、基本纲领和基本知识。\n"
+            "三、邀请列席接收新党员的支部大会、参加新党员入党宣誓仪式和“主题党日”活动。"
+        )
+        zhao = case_of("赵敏")
+        first = pair_svc.measure_submit(actor=t["张建国"].user, case_id=zhao.pk, text=plan.rsplit("\n", 1)[0])
+        pair_svc.measure_review(
+            actor=secretary(zhao),
+            measure_id=first.pk,
+            approve=False,
+            note="请补充吸引其参加党的活动的具体安排。",
+        )
+        second = pair_svc.measure_submit(actor=t["张建国"].user, case_id=zhao.pk, text=plan)
+        pair_svc.measure_review(actor=secretary(zhao), measure_id=second.pk, approve=True, note="措施具体，同意。")
+        duan = case_of("段晓红")
+        measure = pair_svc.measure_submit(actor=t["黄国平"].user, case_id=duan.pk, text=plan)
+        pair_svc.measure_review(actor=secretary(duan), measure_id=measure.pk, approve=True)
+        sun = case_of("孙立")
+        pair_svc.measure_submit(
+            actor=t["何美玲"].user,
+            case_id=sun.pk,
+            text="一、每两周听课指导一次，课后当面评课。\n二、每学期共同完成一次专题教研和一次示范课。",
+        )
+
+    # --- 一人一档 (seed 000 §三: 分类建立业务档案和专业发展规划) ------------------------------------
+
+    def _professional_files(self) -> None:
+        """业务档案 for some party-member teachers of 赫山区第一中学 and 市一中, with their 专业发展
+        规划 (goals achieved, due and overdue); the others stay 未建档, so the list shows both.
+        Through the services, as the schools' 党务干部."""
+        from workflows.models import SurveyLevel, TargetCategory
+        from workflows.services import files as file_svc
+
+        today = timezone.localdate()
+        day = lambda n: today + datetime.timedelta(days=n)  # noqa: E731
+        heshan, direct = self.orgs["赫山区第一中学"], self.orgs["市一中（益阳师范）"]
+        officer, d_officer = self._holder(Role.OFFICER, heshan), self._holder(Role.OFFICER, direct)
+        files = [
+            # (officer, teacher, level, target, strengths, weaknesses,
+            #  goals: (title, due in days from today, achieved days ago or None, evidence))
+            (
+                officer,
+                "孙立",
+                SurveyLevel.GOOD,
+                TargetCategory.BACKBONE,
+                "实验教学扎实，善于设计探究活动。",
+                "课堂评价方式单一，教研成果少。",
+                [
+                    ("上一节校级化学示范课", -20, 25, "示范课《金属的化学性质》，听课教师 32 人。"),
+                    ("完成一篇教学论文", -5, None, ""),
+                    ("获评区级骨干教师", 300, None, ""),
+                ],
+            ),
+            (
+                officer,
+                "杨帆",
+                SurveyLevel.ADEQUATE,
+                TargetCategory.BACKBONE,
+                "班级管理有方法，学生评价好。",
+                "物理实验课开设不足。",
+                [("开齐学科分组实验", 120, None, "")],
+            ),
+            (
+                officer,
+                "张建国",
+                SurveyLevel.OUTSTANDING,
+                TargetCategory.FAMOUS_PRINCIPAL,
+                "教学管理经验丰富，带出多名青年骨干。",
+                "学校课程规划的理论总结不够。",
+                [
+                    ("主持一项市级课题", -10, 12, "市级课题《整本书阅读教学研究》立项。"),
+                    ("形成学校课程规划方案", 200, None, ""),
+                ],
+            ),
+            (
+                d_officer,
+                "易春花",
+                SurveyLevel.GOOD,
+                TargetCategory.FAMOUS_TEACHER,
+                "语文教学功底深厚。",
+                "信息化教学手段运用不多。",
+                [("参加市级优质课比赛", 60, None, "")],
+            ),
+        ]
+        for actor, name, level, target, strengths, weaknesses, goals in files:
+            file, _outcome = file_svc.file_save(
+                actor=actor,
+                teacher_id=self.teachers[name].pk,
+                surveyed_on=day(-60),
+                level=level,
+                target=target,
+                strengths=strengths,
+                weaknesses=weaknesses,
+            )
+            for title, due, done_ago, evidence in goals:
+                goal = file_svc.goal_add(actor=actor, file_id=file.pk, title=title, due_on=day(due))
+                if done_ago is not None:
+                    file_svc.goal_update(
+                        actor=actor,
+                        goal_id=goal.pk,
+                        title=title,
+                        due_on=goal.due_on,
+                        achieved_on=day(-done_ago),
+                        evidence=evidence,
+                    )
+
+    # --- 名校长 and the issued 半年通报 ---------------------------------------------------------
+
+    def _principals_and_bulletin(self) -> None:
+        """A few 名校长 (three of four party members: 长沙's 97% on the 统计看板 has something to
+        compare with), and the city's 半年通报 for the half-year under way, issued through the
+        service as 刘文杰 (the city's 市级管理员), delivered to every unit; the first three units'
+        审核人 (or 党务干部) have signed it, the others not yet."""
+        from workflows.services import bulletins as bulletin_svc
+
+        schools = list(Organisation.objects.filter(kind=OrgKind.SCHOOL).order_by("sort_order", "id")[:4])
+        principals = [
+            ("谭校长", M, "1968-05-12", FULL),
+            ("曹校长", F, "1971-10-03", FULL),
+            ("文校长", M, "1970-01-26", FULL),
+            ("龚校长", F, "1973-07-19", MASSES),
+        ]
+        for school, (name, sex, birth, party) in zip(schools, principals, strict=False):
+            Teacher.objects.create(
+                name=name,
+                sex=sex,
+                birth_date=datetime.date.fromisoformat(birth),
+                org=school,
+                subject="语文",
+                position="校长",
+                party_status=party,
+                titles="正高级教师",
+                is_backbone=True,
+                is_famous_principal=True,
+                honours="益阳市名校长",
+            )
+        city_admin = self._holder(Role.CITY_ADMIN, self.orgs[CITY_NAME])
+        today = timezone.localdate()
+        bulletin = bulletin_svc.bulletin_issue(
+            actor=city_admin,
+            year=today.year,
+            half=1 if today.month <= 6 else 2,
+            remark="请各单位对照通报中的问题逐项整改，并于下一次通报前报送整改情况。",
+        )
+        for receipt in bulletin.receipts.select_related("unit").order_by("unit__sort_order", "unit_id")[:3]:
+            signer = self._holder(Role.REVIEWER, receipt.unit) or self._holder(Role.OFFICER, receipt.unit)
+            if signer is not None:
+                bulletin_svc.bulletin_sign(actor=signer, receipt_id=receipt.pk)
 
     # --- output -----------------------------------------------------------------------------
 
