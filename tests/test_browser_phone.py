@@ -149,14 +149,18 @@ def test_a_mentor_writes_a_record_on_the_phone(demo_server, browser):
     assert form.bounding_box()["width"] >= PHONE["width"] - 64  # the form takes the card's width
     page.select_option("#record-form select[name=kind]", "talk")
     page.locator("#record-form textarea[name=content]").tap()
-    page.fill("#record-form textarea[name=content]", "在手机上记录：围绕师德师风谈心谈话，对方表示将以党员标准要求自己。")
+    page.fill(
+        "#record-form textarea[name=content]", "在手机上记录：围绕师德师风谈心谈话，对方表示将以党员标准要求自己。"
+    )
     save = page.get_by_role("button", name="签名并保存")
     box = save.bounding_box()
     assert box["height"] >= MIN_TARGET and _in_thumb_reach(box), box
     save.tap()
 
     expect(page.locator(".sp-message")).to_contain_text("培养记录已签名保存")
-    expect(page.locator("table.vf-list__table tbody tr", has_text="填写培养记录").filter(has_text="赵敏")).to_have_count(0)
+    expect(
+        page.locator("table.vf-list__table tbody tr", has_text="填写培养记录").filter(has_text="赵敏")
+    ).to_have_count(0)
     page.locator("#my-trainees").get_by_role("link", name="赵敏").tap()
     expect(page.locator("#records")).to_contain_text("在手机上记录：围绕师德师风谈心谈话")
     assert _too_wide(page) == []
@@ -175,7 +179,9 @@ def test_no_page_is_wider_than_the_phone(demo_server, browser, username):
     tasks = set()
     for url in ("/inbox/", "/inbox/queue/"):
         page.goto(f"{demo_server}{url}")
-        tasks |= set(page.eval_on_selector_all("td a[href^='/inbox/tasks/']", "els => els.map(e => e.getAttribute('href'))"))
+        tasks |= set(
+            page.eval_on_selector_all("td a[href^='/inbox/tasks/']", "els => els.map(e => e.getAttribute('href'))")
+        )
     page.goto(f"{demo_server}/inbox/cases/")
     case_link = page.locator("td a[href^='/inbox/cases/']").first
     cases = []

@@ -208,6 +208,9 @@ def ledger_context(case: Case) -> dict:
         ]
         records = current_records(case)
         opinions = current_opinions(case)
+        from .access.pairs import approved_measure
+
+        measure = approved_measure(case)  # 培养教育的具体措施: the branch-approved plan in force
         # The newest event of the case's trail; a read of the trail (TRAIL_ACCESS_ACTIONS) is not one.
         last_event = case_events(case).order_by("-id").first()
     names = [m.teacher.name + ("（已离任）" if m.status == MentorStatus.LEFT else "") for m in mentors]
@@ -221,6 +224,8 @@ def ledger_context(case: Case) -> dict:
         "trainee": case.teacher.name,
         "registered": cn_date(timezone.localtime(case.registered_at)),
         "kind_boxes": kind_boxes(case.kind),
+        "measure": measure.text if measure else "",
+        "measure_version": measure.version if measure else None,
         "records": [
             {
                 "n": n,

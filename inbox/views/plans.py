@@ -7,11 +7,16 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from forms.cases import first_error
+from forms.plans import PlanStartForm
+from workflows import plan_check
+from workflows.access.plans import check_can_start_plan, may_start_plan
 from workflows.errors import GuardError, NotPermitted
 from workflows.models import Organisation, OrgKind, PlanState, Quota, QuotaPlan, UnitPlan
+from workflows.services import plan_start as plan_start_svc
 from workflows.services import quotas
 
-from .common import done, guarded
+from .common import done, guarded, post_only
 
 
 class QuotaUploadForm(forms.Form):
@@ -78,10 +83,13 @@ def _plan_view(plan: QuotaPlan, unit_ids: set[int] | None, whole_city: bool) -> 
         "totals": quotas.plan_totals(plan, units=None if unit_ids is None else list(unit_ids)),
         "whole_city": whole_city,
         "inconsistencies": plan.inconsistencies if whole_city else [],
+        # 附件1 注: the city-wide sums per year against 150 / 240 (workflows/plan_check.py).
+        "city_check": plan_check.city_check(plan) if whole_city else [],
+        "city_notes": plan_check.city_notes(plan) if whole_city else [],
     }
 
 
-def _context(request, *, form=None, import_error=""):
+def _context(request, *, form=None, import_error="", start_form=None, start_error=""):
     user = request.user
     unit_ids = quotas.visible_unit_ids(user)
     whole_city = unit_ids is None
@@ -101,7 +109,22 @@ def _context(request, *, form=None, import_error=""):
         "whole_city": whole_city,
         "own_units": own_units,
         "headings": quotas.KIND_HEADINGS,
+        # 新建三年计划 (workflows/services/plan_start.py).
+        "can_start_plan": may_start_plan(user),
+        "start_form": start_form or _start_form(user),
+        "start_error": start_error,
     }
+
+
+def _start_form(user):
+    if not may_start_plan(user):
+        return None
+    first = plan_start_svc.next_first_year()
+    initial = {"source": "copy"}
+    if first:
+        # The years are the plan's own (shown after its title everywhere), not part of the title.
+        initial.update(first_year=first, title=quotas.DEFAULT_TITLE)
+    return PlanStartForm(initial=initial)
 
 
 @login_required
@@ -141,4 +164,39 @@ def plans_page(request):
         }
     else:
         message = _("已导入“%(plan)s”，共 %(n)s 个单位，并记入审计日志。") % {"plan": plan, "n": units}
+    return done(request, message, reverse("inbox:plans") + f"#plan-{plan.pk}")
+
+
+@login_required
+@guarded
+@post_only
+def plan_start(request):
+    """新建三年计划: the city's start of the next plan; a refusal shows the page again as typed."""
+    # Who may is answered before anything about the input.
+    check_can_start_plan(request.user)
+    form = PlanStartForm(request.POST, request.FILES)
+    try:
+        if not form.is_valid():
+            raise GuardError(first_error(form))
+        data = form.cleaned_data
+        upload = data.get("file") if data["source"] == plan_start_svc.SOURCE_FILE else None
+        if upload is not None and upload.size > quotas.MAX_FILE_BYTES:
+            raise GuardError(_("文件超过 5 MB，不像是附件1表格，请检查后重新选择。"))
+        plan = plan_start_svc.plan_start(
+            actor=request.user,
+            first_year=data["first_year"],
+            title=data["title"],
+            source=data["source"],
+            content=upload.read() if upload is not None else None,
+            filename=upload.name if upload is not None else "",
+        )
+    except GuardError as error:
+        if error.status in (403, 404):
+            raise
+        context = _context(request, start_form=form, start_error=error.message)
+        return TemplateResponse(request, "inbox/plans.html", context, status=error.status)
+    message = _("已新建“%(plan)s”，%(n)s 个单位的年度分解已开始，并记入审计日志。") % {
+        "plan": plan,
+        "n": plan.unit_plans.count(),
+    }
     return done(request, message, reverse("inbox:plans") + f"#plan-{plan.pk}")

@@ -269,6 +269,7 @@ CHANGE_LABELS = {
     "half": _("半年"),
     "units": _("送达单位数"),
     "notified": _("通知人数"),
+    "verification_code": _("核验码"),
 }
 
 

@@ -20,6 +20,7 @@ class NotificationKind(models.TextChoices):
     DEPUTY = "deputy", _("代理")
     RETURNED = "returned", _("退回")
     REJECTED = "rejected", _("不予通过")
+    BULLETIN = "bulletin", _("通报")
 
 
 class TaskReminder(models.Model):
