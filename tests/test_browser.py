@@ -18,7 +18,7 @@ def test_school_officer_claims_and_submits_from_the_inbox(demo_server):
         page.goto(f"{demo_server}/inbox/queue/")
         expect(page.locator("h1")).to_contain_text("待认领")
         row = page.locator("tr", has_text="培养期满").first
-        trainee = row.locator("td[data-label=\"培养对象\"]").inner_text().strip()
+        trainee = row.locator('td[data-label="培养对象"]').inner_text().strip()
         assert trainee
         row.get_by_role("button", name="认领").click()
 
@@ -111,4 +111,34 @@ def test_unit_reviewer_submits_the_annual_table_and_the_city_accepts_it(demo_ser
         # The reviewer sees the city's answer on the same page.
         reviewer.reload()
         expect(reviewer.locator("#annex2-status tr", has_text="桃江县教育局")).to_contain_text("市级已接收")
+        browser.close()
+
+
+def test_the_unit_certifies_a_declared_demonstration_post_and_the_coverage_fills(demo_server):
+    """Issue 12 in a real browser: 申报备案 → 授牌认定 of a 党员示范岗, and the school × subject
+    coverage table turns the subject from 已申报待认定 to 已认定."""
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        _login(page, demo_server, "heshan_reviewer")
+        page.goto(f"{demo_server}/inbox/demo-posts/")
+        row = page.locator("#demo-posts tr", has_text="物理学科党员示范岗")
+        expect(row).to_have_attribute("data-state", "declared")
+        physics = page.locator("#coverage tr[data-subject='物理']").first
+        expect(physics).not_to_have_attribute("data-status", "certified")
+
+        row.locator("summary", has_text="授牌认定").click()
+        row.locator("select[name=decision]").select_option("certify")
+        row.locator("textarea[name=note], input[name=note]").fill("课堂开放记录齐全，予以授牌。")
+        row.get_by_role("button", name="提交认定").click()
+
+        expect(page.locator(".sp-message")).to_contain_text("已授牌认定：物理学科党员示范岗（杨帆）")
+        expect(page.locator("#demo-posts tr", has_text="物理学科党员示范岗")).to_have_attribute(
+            "data-state", "certified"
+        )
+        physics = page.locator("#coverage tr[data-subject='物理']").first
+        expect(physics).to_have_attribute("data-status", "certified")
+        expect(physics).to_contain_text("杨帆")
         browser.close()
