@@ -32,6 +32,7 @@ from workflows.models import (
     PartyStatus,
     Role,
     RoleAssignment,
+    Teacher,
 )
 from workflows.models.programme import (
     Award,
@@ -330,6 +331,7 @@ def test_a_contest_from_opening_to_the_case_page(scene):
         assert response.status_code == 302, alert_text(response)
 
     # 公布: awards by band, names visible to each unit for its own entries.
+    make_user("feng_lunwen", teacher=Teacher.objects.get(pk=s.a.teacher_id), full_name="冯论文")
     response = city.post(f"/inbox/contest/{contest.pk}/publish/")
     assert response.status_code == 302, alert_text(response)
     contest.refresh_from_db()
@@ -348,6 +350,11 @@ def test_a_contest_from_opening_to_the_case_page(scene):
     body = client_for(w.officer).get(f"/inbox/cases/{s.a.pk}/").content.decode()
     assert 'id="contest-awards"' in body and "2026年度“双培”论文评比" in body and "一等奖" in body
     assert AuditEvent.objects.filter(action=AuditAction.CONTEST_PUBLISH, case=s.a).count() == 1
+    # The trainee is told the result of their own paper.
+    from workflows.models import Notification, NotificationKind
+
+    told = Notification.objects.get(kind=NotificationKind.CONTEST, recipient__username="feng_lunwen", case=s.a)
+    assert "一等奖" in told.message
     assert AuditEvent.objects.filter(action=AuditAction.CONTEST_OPEN, case=None).count() == 1
     assert AuditEvent.objects.filter(action=AuditAction.CONTEST_JUDGE).count() == 5
     assert AuditEvent.objects.filter(action=AuditAction.CONTEST_ADVANCE).count() == 4

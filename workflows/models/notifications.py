@@ -21,6 +21,10 @@ class NotificationKind(models.TextChoices):
     RETURNED = "returned", _("退回")
     REJECTED = "rejected", _("不予通过")
     BULLETIN = "bulletin", _("通报")
+    # The rest of the programme (issue 12).
+    PAIRING = "pairing", _("结对帮带")
+    DEMO = "demo", _("示范岗")
+    CONTEST = "contest", _("论文评比")
 
 
 class TaskReminder(models.Model):

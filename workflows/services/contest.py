@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 
 from ..access import contest as rules
 from ..errors import AlreadyHandled, GuardError, NotInScope
-from ..models import AuditAction, Organisation, SemesterWork, WorkItem, WorkStatus
+from ..models import AuditAction, NotificationKind, Organisation, SemesterWork, WorkItem, WorkStatus
 from ..models.programme import (
     Award,
     ContestEntry,
@@ -38,6 +38,7 @@ from ..models.programme import (
     PaperContest,
 )
 from .audit import actor_display_name, audit_log
+from .notify import notify
 
 COMMENT_MAX_LENGTH = 500
 TITLE_MAX_LENGTH = 200
@@ -365,6 +366,13 @@ def contest_publish(*, actor, contest_id: int) -> PaperContest:
                 role=assignment.role,
                 org=assignment.org,
                 changes={"contest": contest.title, "code": e.code, "award": str(Award(e.award).label)},
+            )
+            notify(
+                [e.work.case.teacher.user],
+                kind=NotificationKind.CONTEST,
+                message=_("%(contest)s结果已公布：您的论文《%(title)s》%(award)s。")
+                % {"contest": contest.title, "title": e.work.title, "award": Award(e.award).label},
+                case=e.work.case,
             )
         contest.state = ContestState.PUBLISHED
         contest.published_at = timezone.now()

@@ -23,11 +23,16 @@ from ..models import (
     DemoPostState,
     LessonKind,
     LessonState,
+    NotificationKind,
     Organisation,
+    Role,
     Teacher,
 )
+from ..routing import nearest_org_with_role
+from ..selectors import users_holding
 from ..text import bidi_refusal
 from .audit import audit_log
+from .notify import notify
 
 TITLE_MAX = 100
 COMMITMENT_MAX = 1000
@@ -111,6 +116,14 @@ def demo_post_declare(*, actor, teacher_id: int, kind: str, subject: str, title:
                 "state": ["", str(DemoPostState.DECLARED.label)],
             },
         )
+        # The unit's 审核人 certify (or the city, where the school has no unit reviewer).
+        unit = nearest_org_with_role(school, Role.REVIEWER)
+        notify(
+            list(users_holding(Role.REVIEWER, unit)) if unit is not None else [],
+            kind=NotificationKind.DEMO,
+            message=_("%(school)s申报了“%(title)s”（%(name)s），请授牌认定。")
+            % {"school": school.name, "title": title, "name": teacher.name},
+        )
     return post
 
 
@@ -146,6 +159,13 @@ def demo_post_decide(*, actor, post_id: int, certify: bool, note: str = "") -> D
                 "title": post.title,
                 "state": [str(old), str(post.get_state_display())],
             },
+        )
+        verdict = _("已授牌认定") if certify else _("未予认定：%(note)s") % {"note": note}
+        notify(
+            [post.declared_by, post.holder.user],
+            kind=NotificationKind.DEMO,
+            message=_("“%(title)s”（%(name)s）%(verdict)s")
+            % {"title": post.title, "name": post.holder.name, "verdict": verdict},
         )
     return post
 

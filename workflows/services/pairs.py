@@ -12,9 +12,9 @@ Who may do each is ``workflows.access.pairs``; each write here is one transactio
 audit event (pairs: ``case=None``, the actor's role and organisation, or ``mentor`` for a
 teacher; 培养措施: the case).
 
-Notifications: a returned plan tells its mentors (``NotificationKind.RETURNED``). The other
-events (a pair registered or ended, an activity recorded, a plan waiting for the branch) have no
-notification kind of their own yet, so they notify nobody; see the report to the lead.
+Notifications: a returned plan tells its mentors (``NotificationKind.RETURNED``); a new pair
+tells both teachers, an activity the other teacher, and a submitted plan the branch's 支部书记
+(``NotificationKind.PAIRING``).
 """
 
 import datetime
@@ -37,11 +37,14 @@ from ..models import (
     PairFocus,
     PairKind,
     PlanStatus,
+    Role,
     Teacher,
     TrainingMeasure,
 )
+from ..routing import nearest_org_with_role
+from ..selectors import users_holding
 from ..text import bidi_refusal
-from .audit import audit_log
+from .audit import actor_display_name, audit_log
 from .locking import locked_case
 from .notify import notify
 
@@ -144,6 +147,14 @@ def pair_add(
                 "started_on": started_on.isoformat(),
             },
         )
+        label = str(PairKind(kind).label)
+        for teacher, other in ((senior, junior), (junior, senior)):
+            notify(
+                [teacher.user],
+                kind=NotificationKind.PAIRING,
+                message=_("您已与%(other)s结成“%(kind)s”帮带对子（%(school)s），可在“结对帮带”中记录帮带活动。")
+                % {"other": other.name, "kind": label, "school": school.name},
+            )
     return pair
 
 
@@ -212,6 +223,13 @@ def pair_activity_add(*, actor, pair_id: int, date: datetime.date | None, form: 
                 "activity_content": content,
             },
         )
+        other = pair.junior if actor.pk == pair.senior.user_id else pair.senior
+        notify(
+            [other.user],
+            kind=NotificationKind.PAIRING,
+            message=_("%(who)s记录了一次帮带活动（%(form)s，%(day)s）。")
+            % {"who": actor_display_name(actor), "form": ActivityForm(form).label, "day": date.isoformat()},
+        )
     return activity
 
 
@@ -247,6 +265,15 @@ def measure_submit(*, actor, case_id: int, text: str) -> TrainingMeasure:
                 "measure_status": ["", str(PlanStatus.SUBMITTED.label)],
             },
         )
+        branch = nearest_org_with_role(case.org, Role.BRANCH_SECRETARY)
+        if branch is not None:
+            notify(
+                list(users_holding(Role.BRANCH_SECRETARY, branch)),
+                kind=NotificationKind.PAIRING,
+                message=_("%(who)s提交了%(trainee)s的培养措施（第 %(v)d 版），请审核。")
+                % {"who": actor_display_name(actor), "trainee": case.teacher.name, "v": version},
+                case=case,
+            )
     return measure
 
 
