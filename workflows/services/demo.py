@@ -67,7 +67,14 @@ def _locked_post(post_id: int) -> DemoPost:
 
 
 def _locked_lesson(lesson_id: int) -> DemoLesson:
-    lesson = DemoLesson.objects.select_for_update().select_related("school", "teacher").filter(pk=lesson_id).first()
+    # of=("self",): the teacher is nullable (a 名家授课 has a guest instead), and PostgreSQL does not
+    # lock the nullable side of an outer join.
+    lesson = (
+        DemoLesson.objects.select_for_update(of=("self",))
+        .select_related("school", "teacher")
+        .filter(pk=lesson_id)
+        .first()
+    )
     if lesson is None:
         raise NotInScope(_("未找到该示范课，或它不在您的管辖范围内。"))
     return lesson
