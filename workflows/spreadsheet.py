@@ -111,7 +111,21 @@ def print_setup(ws, *, header_rows: tuple[int, int] | None = None, title_row: in
 def _wrap_long_cells(ws) -> None:
     """A text longer than its column wraps instead of running into the next one or off the page."""
     widths = {}
+    columns = ws.max_column
     for row in ws.iter_rows():
+        filled = [c for c in row if c.value not in (None, "")]
+        if (
+            columns > 1
+            and len(filled) == 1
+            and filled[0].column == 1
+            and isinstance(filled[0].value, str)
+            and not _in_merge(ws, filled[0])
+            and _text_units(filled[0].value) > (ws.column_dimensions["A"].width or DEFAULT_COLUMN_WIDTH)
+        ):
+            # A line of its own (a note, a 说明, a scope line): across the table, wrapped.
+            ws.merge_cells(start_row=filled[0].row, start_column=1, end_row=filled[0].row, end_column=columns)
+            filled[0].alignment = Alignment(horizontal="left", vertical="top", wrap_text=True)
+            continue
         for cell in row:
             if not isinstance(cell.value, str):
                 continue
@@ -143,6 +157,41 @@ def append_note_rows(ws, lines, *, columns: int) -> None:
         ws.row_dimensions[line].height = 16 * max(1, -(-int(needed * 1.1) // int(width)))
 
 
+LINE_HEIGHT = 15  # points per line of 11-pt text
+
+
+def _text_units(text: str) -> int:
+    """Width units a text needs on one line (a CJK character takes about two)."""
+    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
+
+
+def _fit_row_heights(ws) -> None:
+    """Give each row with wrapped text the height its longest cell needs: LibreOffice (and WPS)
+    print a row at its stored height, so a wrapped header would lose its first line."""
+    widths = {}
+
+    def width(column: int) -> float:
+        if column not in widths:
+            dimension = ws.column_dimensions.get(get_column_letter(column))
+            widths[column] = dimension.width if dimension is not None and dimension.width else DEFAULT_COLUMN_WIDTH
+        return widths[column]
+
+    spans = {(r.min_row, r.min_col): sum(width(c) for c in range(r.min_col, r.max_col + 1)) for r in ws.merged_cells}
+    for row in ws.iter_rows():
+        if not row or ws.row_dimensions[row[0].row].height is not None:
+            continue
+        lines = 1
+        for cell in row:
+            if not isinstance(cell.value, str) or not cell.alignment.wrap_text:
+                continue
+            available = spans.get((cell.row, cell.column), width(cell.column))
+            for part in cell.value.split("\n"):
+                lines_here = -(-int(_text_units(part) * 1.1) // max(1, int(available)))
+                lines = max(lines, lines_here)
+        if lines > 1:
+            ws.row_dimensions[row[0].row].height = LINE_HEIGHT * lines + 3
+
+
 def _in_merge(ws, cell) -> bool:
     return any(cell.coordinate in r for r in ws.merged_cells.ranges)
 
@@ -156,6 +205,7 @@ def xlsx_bytes(wb) -> bytes:
         if not getattr(ws, "_shuangpei_print", False):
             print_setup(ws)
         _wrap_long_cells(ws)
+        _fit_row_heights(ws)
     out = io.BytesIO()
     protect_workbook(wb).save(out)
     return out.getvalue()
