@@ -69,6 +69,7 @@ class TeacherForm(PeopleForm):
     party_status = forms.ChoiceField(label=_("政治面貌"), choices=PartyStatus.choices)
     titles = _text(_("职称"), Teacher, "titles", required=False)
     is_backbone = forms.BooleanField(label=_("骨干教师"), required=False)
+    is_famous_principal = forms.BooleanField(label=_("名校长"), required=False)
     honours = _text(_("荣誉（名师、学科带头人、评优等）"), Teacher, "honours", textarea=True, required=False)
     planned_kind = forms.ChoiceField(
         label=_("拟列入“双培”类别"), choices=[("", _("暂不列入"))] + PlannedKind.choices, required=False

@@ -127,6 +127,16 @@ def test_an_officer_lists_searches_adds_and_edits_teachers(scene):
     assert edit.changes == {"teacher": "吴新来", "subject": ["英语", "数学"]}
     assert edit.reason == "任教学科调整"
 
+    # 名校长 (the 长沙 measure on the dashboard counts party members among them) is kept here too.
+    client.post(
+        f"/inbox/people/teachers/{teacher.pk}/",
+        teacher_post(w.branch, subject="数学", is_famous_principal="on", action="edit", reason="评为市级名校长"),
+    )
+    teacher.refresh_from_db()
+    assert teacher.is_famous_principal
+    named = AuditEvent.objects.filter(action=AuditAction.EDIT, changes__teacher="吴新来").latest("seq")
+    assert named.changes == {"teacher": "吴新来", "is_famous_principal": ["否", "是"]}
+
 
 def test_a_refused_form_keeps_what_was_typed(scene):
     w = scene.w

@@ -131,6 +131,7 @@ CHANGE_LABELS = {
     "party_status": _("政治面貌"),
     "titles": _("职称"),
     "is_backbone": _("骨干教师"),
+    "is_famous_principal": _("名校长"),
     "honours": _("荣誉"),
     "org_id": _("所在组织"),
     "record": _("记录编号"),

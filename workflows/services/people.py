@@ -46,6 +46,7 @@ TEACHER_FIELDS = (
     "party_status",
     "titles",
     "is_backbone",
+    "is_famous_principal",
     "honours",
     "planned_kind",
 )
