@@ -85,8 +85,39 @@ def test_a_deputy_acts_on_the_absent_persons_steps_but_borrows_no_administrative
     assert not policy.can_edit_city(deputy)
     assert not security.can_release_lockouts(deputy)
     assert not calendar.can_edit_calendar(deputy)
+    from workflows.access import bulletins, contest
+
+    assert not bulletins.may_issue(deputy) and not contest.may_run(deputy)  # 通报 and 论文评比 too
     with pytest.raises(GuardError):  # the city's people are not hers to manage (her own county's are)
         people.check_can_manage(deputy, world.other_school)
     people.check_can_manage(deputy, world.school)
     # The principal keeps every power of her own.
     assert policy.can_edit_city(world.city_admin) and calendar.can_edit_calendar(world.city_admin)
+
+
+def test_a_step_claimed_while_holding_the_role_cannot_be_done_once_the_role_has_ended(world):
+    """An ended 任职 (or 代理, before ``tick`` gives the step back) grants nothing: the holder who
+    claimed the step hears so, and the case stays where it is."""
+    import datetime
+
+    from django.utils import timezone
+
+    from tests.helpers import new_case
+
+    case = new_case(world, "褚结束", "branch_review")
+    task = one_open(case)
+    task_svc.task_claim(actor=world.secretary, task_id=task.pk)
+    RoleAssignment.objects.filter(user=world.secretary, role=Role.BRANCH_SECRETARY).update(
+        end_date=timezone.localdate() - datetime.timedelta(days=1)
+    )
+    # She still sees the case through another role (as a 代理人 would through their own).
+    RoleAssignment.objects.create(user=world.secretary, org=world.school, role=Role.OFFICER)
+    from django.contrib.auth import get_user_model
+
+    secretary = get_user_model().objects.get(pk=world.secretary.pk)  # a new request: roles read afresh
+    task.refresh_from_db()
+    assert not access.may_act(secretary, task)
+    before = snapshot()
+    with pytest.raises(NotPermitted, match="不再担任"):
+        svc.case_approve(actor=secretary, task_id=task.pk)
+    assert snapshot() == before

@@ -290,8 +290,11 @@ def test_a_contest_from_opening_to_the_case_page(scene):
     assert response.status_code == 302
     assert ContestScore.objects.filter(entry=a_spring).count() == 2
     assert ContestScore.objects.get(entry=a_spring, judge__user=s.judge).score == Decimal("71")
-    events = AuditEvent.objects.filter(action=AuditAction.CONTEST_SCORE, case=s.c, changes__code=a_spring.code)
+    events = AuditEvent.objects.filter(action=AuditAction.CONTEST_SCORE, changes__code=a_spring.code)
     assert events.count() == 3
+    # Not on the paper's case: another official of the unit (another judge) reading the case's
+    # history must not find the code and the mark beside the author's name.
+    assert not events.filter(case__isnull=False).exists()
     latest = events.order_by("-seq").first()
     assert latest.changes["score"] == ["70.00", "71.00"] and latest.changes["internal"]
     assert latest.actor_id == s.judge.pk and latest.role == Role.OFFICER
@@ -655,3 +658,34 @@ def test_the_menu_shows_the_contest_to_officials_and_judges(scene):
     at_unit_judging(s)
     for user in (s.w.city_admin, s.w.reviewer, s.w.auditor, s.judge):
         assert 'href="/inbox/contest/"' in client_for(user).get("/inbox/").content.decode(), user
+
+
+def test_an_office_file_loses_every_author_trace_and_a_broken_one_is_not_served():
+    """The judges' download: the author leaves docProps (core and app), tracked changes, comments
+    and the people list; a file that cannot be rewritten is refused, never served as stored."""
+    import io
+    import zipfile
+
+    from inbox.views.contest import AnonymisingFailed, _without_author
+    from workflows.models import FileKind
+
+    parts = {
+        "[Content_Types].xml": b"<Types/>",
+        "docProps/core.xml": b"<cp:coreProperties><dc:creator>Zhang San</dc:creator>"
+        b"<cp:lastModifiedBy>Zhang San</cp:lastModifiedBy></cp:coreProperties>",
+        "docProps/app.xml": b"<Properties><Company>Zhang San School</Company><Manager>Zhang San</Manager></Properties>",
+        "word/document.xml": b'<w:document><w:ins w:id="1" w:author="Zhang San" w:date="2026"/></w:document>',
+        "word/comments.xml": b'<w:comments><w:comment w:author="Zhang San" w:initials="ZS"/></w:comments>',
+        "word/people.xml": b'<w15:people><w15:person w15:author="Zhang San"/></w15:people>',
+    }
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    served = _without_author(FileKind.DOCX, buffer.getvalue())
+    with zipfile.ZipFile(io.BytesIO(served)) as z:
+        assert sorted(z.namelist()) == sorted(parts)  # nothing dropped: Word still opens it
+        everything = b"".join(z.read(n) for n in z.namelist())
+    assert b"Zhang" not in everything and b"ZS" not in everything
+    with pytest.raises(AnonymisingFailed):
+        _without_author(FileKind.DOCX, b"not a zip file")

@@ -539,6 +539,12 @@ def test_the_trainee_is_not_shown_the_countersign(scene):
     case_id = scene.branch_task.case_id
     case_page = client_for(scene.trainee).get(f"/inbox/cases/{case_id}/").content.decode()
     assert "加签审核" not in case_page
+    # Nor by its address, on the page or through the API.
+    side = CaseTask.objects.get(flow_task=CaseFlow.countersign, data__parent=scene.branch_task.pk)
+    assert client_for(scene.trainee).get(f"/inbox/tasks/{side.pk}/").status_code == 404
+    # A mentor reads the step's decisions, not who was consulted and what was said.
+    mentor_page = client_for(scene.mentor).get(f"/inbox/cases/{case_id}/").content.decode()
+    assert "请先看一下谈心谈话记录" not in mentor_page
     assert "加签审核" in client_for(scene.w.officer).get(f"/inbox/cases/{case_id}/").content.decode()
 
 

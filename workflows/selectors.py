@@ -457,7 +457,14 @@ def unread_count(user) -> int:
 
 
 def task_for_user(user, task_id) -> CaseTask:
+    from .flows import side_nodes
+
     task = tasks_in_scope(user).filter(pk=task_id).first()
+    # A trainee never opens a 加签 on their own case: officials consulting each other
+    # (visibility.open_tasks_for keeps it off the case page too).
+    if task is not None and task.flow_task in side_nodes() and task.owner_id != user.pk:
+        if task.case.teacher.user_id == user.pk:
+            task = None
     if task is None:
         raise NotInScope("未找到该任务，或它不在您的管辖范围内。")
     return task

@@ -259,9 +259,14 @@ def _reveals_party_status(event: AuditEvent) -> bool:
     return event.action in PARTY_STATUS_ACTIONS
 
 
+# Officials consulting each other (加签 and its answer): for the case's officials only, as an
+# internal 评论 is; a mentor or trainee sees the step's own decision, not who was asked what.
+OFFICIALS_ONLY_ACTIONS = (AuditAction.COUNTERSIGN_ASK, AuditAction.COUNTERSIGN, AuditAction.CONTEST_SCORE)
+
+
 def _internal(event: AuditEvent) -> bool:
-    """An officials-only event: an internal 评论 (its ``changes`` say so)."""
-    return bool((event.changes or {}).get("internal"))
+    """An officials-only event: an internal 评论 (its ``changes`` say so), a 加签, a judge's score."""
+    return event.action in OFFICIALS_ONLY_ACTIONS or bool((event.changes or {}).get("internal"))
 
 
 def events_for(user, case: Case, events: Iterable[AuditEvent]) -> list[AuditEvent]:

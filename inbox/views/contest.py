@@ -368,22 +368,38 @@ def contest_entry_file(request, entry_id: int):
             content = handle.read()
     except FileNotFoundError:
         raise NotInScope(_("附件文件已不在存储中，请联系系统管理员。")) from None
-    return file_response(
-        f"{entry.code}.{attachment.kind}",
-        attachment.mime_type,
-        _without_author(attachment.kind, content),
-        no_store=True,
-    )
+    try:
+        anonymous = _without_author(attachment.kind, content)
+    except AnonymisingFailed:
+        raise FileNotAnonymous(
+            _("该论文文件无法去除作者信息，不能提供给评委下载；请联系市级管理员请作者重新上传 PDF。")
+        ) from None
+    return file_response(f"{entry.code}.{attachment.kind}", attachment.mime_type, anonymous, no_store=True)
 
 
-# The document properties that name a person in an Office file (docProps/core.xml).
-_OOXML_PEOPLE = re.compile(rb"<(dc:creator|cp:lastModifiedBy)>.*?</\1>", re.S)
+# The document properties that name a person in an Office file (docProps/core.xml, app.xml).
+_OOXML_PEOPLE = re.compile(rb"<(dc:creator|cp:lastModifiedBy|Company|Manager)>.*?</\1>", re.S)
+# Who wrote a tracked change or a comment, and the people list (word/document.xml, comments,
+# people.xml; xl/comments, threaded comments): every ``…:author="…"`` / ``…:initials="…"``.
+_OOXML_AUTHOR_ATTRS = re.compile(rb'(\b[\w]+:(?:author|initials|userId|providerId)=")[^"]*(")')
+_OOXML_AUTHOR_PARTS = (b"docProps/", b"word/", b"xl/")
+
+
+class AnonymisingFailed(Exception):
+    pass
+
+
+class FileNotAnonymous(GuardError):
+    """The stored file cannot be served to a judge (its author could not be removed)."""
+
+    status = 409
 
 
 def _without_author(kind: str, content: bytes) -> bytes:
-    """The file without the author's name in its properties (PDF Info and XMP, Office core
-    properties): the judges read the paper, not who wrote it. A file that cannot be rewritten is
-    served as stored (uploads were checked to parse, so this is the rare exception)."""
+    """The file without the author's name in its properties (PDF Info and XMP, Office core and
+    app properties, tracked-change and comment authors): the judges read the paper, not who wrote
+    it. A file that cannot be rewritten is not served (``AnonymisingFailed``): a judge must never
+    get the stored file with its author in it."""
     try:
         if kind == FileKind.PDF:
             writer = PdfWriter(clone_from=PdfReader(BytesIO(content)))
@@ -398,10 +414,14 @@ def _without_author(kind: str, content: bytes) -> bytes:
             with zipfile.ZipFile(BytesIO(content)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
                 for item in source.infolist():
                     data = source.read(item.filename)
-                    if item.filename == "docProps/core.xml":
+                    name = item.filename.encode()
+                    if name.startswith(_OOXML_AUTHOR_PARTS) and name.endswith((b".xml", b".rels")):
                         data = _OOXML_PEOPLE.sub(lambda m: b"<%s></%s>" % (m.group(1), m.group(1)), data)
+                        data = _OOXML_AUTHOR_ATTRS.sub(
+                            lambda m: m.group(1) + b"\xe8\xaf\x84\xe5\xae\xa1" + m.group(2), data
+                        )
                     target.writestr(item, data)
             return out.getvalue()
-    except Exception:  # noqa: BLE001 - a damaged file is served as it is rather than not at all
-        return content
+    except Exception as error:  # noqa: BLE001 - any failure: refuse rather than leak the author
+        raise AnonymisingFailed from error
     return content

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from ..errors import NotInScope, NotPermitted
 from ..models import Bulletin, BulletinReceipt, Organisation, Role
 from ..models.organisations import UNIT_KINDS, OrgKind
-from ..selectors import user_assignments
+from ..selectors import own_assignments
 
 # The officials of a unit who receive the 通报 and may sign it (an auditor reads only).
 SIGNING_ROLES = (Role.OFFICER, Role.REVIEWER)
@@ -24,7 +24,7 @@ CITY_READING_ROLES = (Role.CITY_ADMIN, Role.AUDITOR)
 
 
 def _city_assignment(user, roles) -> Organisation | None:
-    for a in user_assignments(user):
+    for a in own_assignments(user):
         if a.role in roles and a.org.kind == OrgKind.CITY:
             return a.org
     return None
@@ -56,7 +56,7 @@ def reads_all(user) -> bool:
 def reader_unit_ids(user, roles=None) -> list[int]:
     """The units (区县教育局 / 直属单位) where the user holds a role (one of ``roles``) at the unit itself."""
     return sorted(
-        {a.org_id for a in user_assignments(user) if a.org.kind in UNIT_KINDS and (roles is None or a.role in roles)}
+        {a.org_id for a in own_assignments(user) if a.org.kind in UNIT_KINDS and (roles is None or a.role in roles)}
     )
 
 

@@ -23,7 +23,7 @@ from ..models import CaseMentor, Organisation, OrgKind, Role
 from ..models.organisations import UNIT_KINDS
 from ..models.people import ACTING_ROLES
 from ..models.programme import ContestEntry, ContestJudge, ContestState, JudgeLevel, PaperContest
-from ..selectors import ACTIVE_MENTOR, user_assignments
+from ..selectors import ACTIVE_MENTOR, own_assignments
 
 # Who reads the contest pages at all: the officials (as ``visibility.OFFICIAL_ROLES``) and judges.
 READER_ROLES = (Role.OFFICER, Role.BRANCH_SECRETARY, Role.REVIEWER, Role.CITY_ADMIN, Role.AUDITOR)
@@ -48,7 +48,7 @@ def advance_limit(entry_count: int) -> int:
 
 def city_assignment(user):
     """The user's 市级管理员 assignment at the city, or None."""
-    for a in user_assignments(user):
+    for a in own_assignments(user):
         if a.role == Role.CITY_ADMIN and a.org.kind == OrgKind.CITY:
             return a
     return None
@@ -71,12 +71,12 @@ def may_run(user) -> bool:
 
 def reviewer_units(user) -> list[Organisation]:
     """The units (区县教育局 / 直属单位) where the user is 审核人."""
-    return [a.org for a in user_assignments(user) if a.role == Role.REVIEWER and a.org.kind in UNIT_KINDS]
+    return [a.org for a in own_assignments(user) if a.role == Role.REVIEWER and a.org.kind in UNIT_KINDS]
 
 
 def check_can_manage_unit(user, unit: Organisation):
     """聘请单位评委 and 推荐: the unit's 审核人. Returns the assignment."""
-    for a in user_assignments(user):
+    for a in own_assignments(user):
         if a.role == Role.REVIEWER and a.org_id == unit.pk:
             return a
     raise NotPermitted(_("只有%(unit)s的审核人可以聘请本单位评委和推荐论文参加市级评审。") % {"unit": unit.name})
@@ -100,7 +100,7 @@ def check_judge_candidate(candidate, *, level: str, unit: Organisation | None) -
     unit, inside the unit or at the city; for the city, anywhere."""
     if candidate is None or not candidate.is_active:
         raise GuardError(_("未找到该评委的在用账号，请核对用户名。"))
-    held = [a for a in user_assignments(candidate) if a.role in ACTING_ROLES]
+    held = [a for a in own_assignments(candidate) if a.role in ACTING_ROLES]
     if level == JudgeLevel.UNIT:
         held = [a for a in held if a.org.path.startswith(unit.path) or a.org.kind == OrgKind.CITY]
     if not held:
@@ -113,7 +113,7 @@ def check_judge_candidate(candidate, *, level: str, unit: Organisation | None) -
 
 def judge_assignment(user, level: str, unit: Organisation | None):
     """The acting assignment a judge scores in (for the audit event's role and organisation)."""
-    held = [a for a in user_assignments(user) if a.role in ACTING_ROLES]
+    held = [a for a in own_assignments(user) if a.role in ACTING_ROLES]
     if level == JudgeLevel.UNIT and unit is not None:
         inside = [a for a in held if a.org.path.startswith(unit.path)]
         held = inside or held
@@ -124,12 +124,12 @@ def judge_assignment(user, level: str, unit: Organisation | None):
 
 
 def _reader_paths(user) -> list[str]:
-    return [a.org.path for a in user_assignments(user) if a.role in READER_ROLES]
+    return [a.org.path for a in own_assignments(user) if a.role in READER_ROLES]
 
 
 def reads_all(user) -> bool:
     """City officials (市级管理员, 市级审计) read every unit's entries."""
-    return any(a.role in READER_ROLES and a.org.kind == OrgKind.CITY for a in user_assignments(user))
+    return any(a.role in READER_ROLES and a.org.kind == OrgKind.CITY for a in own_assignments(user))
 
 
 def is_judge(user) -> bool:

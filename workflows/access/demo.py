@@ -33,7 +33,7 @@ from ..models import (
 )
 from ..models.organisations import SCHOOL_LEVEL_KINDS, UNIT_KINDS, OrgKind
 from ..models.people import PARTY_MEMBER_STATUSES
-from ..selectors import _path_q, user_assignments
+from ..selectors import _path_q, own_assignments
 
 # 党员人数较多的学校原则要求每个学科要有1个“党员示范岗” (seed 000 §三(三)): the schools the
 # coverage table holds to the rule are those with at least this many party-member teachers.
@@ -54,7 +54,7 @@ def _name(user) -> str:
 
 
 def _paths(user) -> list[str]:
-    return [a.org.path for a in user_assignments(user)]
+    return [a.org.path for a in own_assignments(user)]
 
 
 def check_can_read(user) -> None:
@@ -109,7 +109,7 @@ def lessons_of_teacher(user) -> QuerySet[DemoLesson]:
 
 
 def _officer_over(user, org: Organisation) -> RoleAssignment | None:
-    for a in user_assignments(user):
+    for a in own_assignments(user):
         if a.role == Role.OFFICER and org.path.startswith(a.org.path):
             return a
     return None
@@ -117,7 +117,7 @@ def _officer_over(user, org: Organisation) -> RoleAssignment | None:
 
 def officer_schools(user) -> list[Organisation]:
     """The schools (and direct units) where ``user`` may declare posts and schedule lessons."""
-    paths = [a.org.path for a in user_assignments(user) if a.role == Role.OFFICER]
+    paths = [a.org.path for a in own_assignments(user) if a.role == Role.OFFICER]
     if not paths:
         return []
     return list(Organisation.objects.filter(_path_q("path", paths), kind__in=SCHOOL_LEVEL_KINDS).order_by("path"))
@@ -194,7 +194,7 @@ def check_one_open(teacher: Teacher, kind: str) -> None:
 
 
 def _decider_over(user, school: Organisation) -> RoleAssignment | None:
-    for a in user_assignments(user):
+    for a in own_assignments(user):
         if not school.path.startswith(a.org.path):
             continue
         if a.role == Role.REVIEWER and a.org.kind in UNIT_KINDS:

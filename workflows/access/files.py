@@ -22,7 +22,7 @@ from ..errors import GuardError, NotInScope, NotPermitted
 from ..models import Case, CaseKind, DevelopmentGoal, Organisation, ProfessionalFile, Role, RoleAssignment, Teacher
 from ..models.organisations import SCHOOL_LEVEL_KINDS
 from ..models.people import PARTY_MEMBER_STATUSES
-from ..selectors import _path_q, user_assignments
+from ..selectors import _path_q, own_assignments
 from ..visibility import PARTY_STATUS_ROLES
 
 # Who builds and keeps the 档案 (the school's 党务干部, or a 审核人 above the school).
@@ -33,7 +33,7 @@ FILE_WRITERS = (Role.OFFICER, Role.REVIEWER)
 
 
 def _read_paths(user) -> list[str]:
-    return [a.org.path for a in user_assignments(user) if a.role in PARTY_STATUS_ROLES]
+    return [a.org.path for a in own_assignments(user) if a.role in PARTY_STATUS_ROLES]
 
 
 def may_read(user) -> bool:
@@ -99,7 +99,7 @@ def file_schools(user) -> list[Organisation]:
 
 
 def _writer_over(user, org: Organisation) -> RoleAssignment | None:
-    for a in user_assignments(user):
+    for a in own_assignments(user):
         if a.role in FILE_WRITERS and org.path.startswith(a.org.path):
             return a
     return None
@@ -138,7 +138,7 @@ def may_write(user, teacher: Teacher) -> bool:
 
 
 def may_write_any(user) -> bool:
-    return any(a.role in FILE_WRITERS for a in user_assignments(user))
+    return any(a.role in FILE_WRITERS for a in own_assignments(user))
 
 
 # --- progress against the plan -----------------------------------------------------------

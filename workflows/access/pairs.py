@@ -48,13 +48,13 @@ from ..models import (
 )
 from ..models.cases import CLOSED_STATES
 from ..models.organisations import SCHOOL_LEVEL_KINDS
-from ..selectors import _path_q, user_assignments
+from ..selectors import _path_q, own_assignments
 
 # --- reading pairs -------------------------------------------------------------------------
 
 
 def _paths(user) -> list[str]:
-    return [a.org.path for a in user_assignments(user)]
+    return [a.org.path for a in own_assignments(user)]
 
 
 def teacher_of(user) -> Teacher | None:
@@ -115,7 +115,7 @@ def check_can_read_pairs(user) -> None:
 
 
 def _officer_over(user, org: Organisation) -> RoleAssignment | None:
-    for a in user_assignments(user):
+    for a in own_assignments(user):
         if a.role == Role.OFFICER and org.path.startswith(a.org.path):
             return a
     return None
@@ -123,7 +123,7 @@ def _officer_over(user, org: Organisation) -> RoleAssignment | None:
 
 def officer_schools(user) -> list[Organisation]:
     """The schools (and direct units) where ``user`` may register pairs."""
-    paths = [a.org.path for a in user_assignments(user) if a.role == Role.OFFICER]
+    paths = [a.org.path for a in own_assignments(user) if a.role == Role.OFFICER]
     if not paths:
         return []
     return list(Organisation.objects.filter(_path_q("path", paths), kind__in=SCHOOL_LEVEL_KINDS).order_by("path"))
@@ -344,7 +344,7 @@ def check_measure_review(user, measure: TrainingMeasure) -> RoleAssignment:
     capacity = next(
         (
             a
-            for a in user_assignments(user)
+            for a in own_assignments(user)
             if branch is not None and a.role == Role.BRANCH_SECRETARY and a.org_id == branch.pk
         ),
         None,

@@ -44,6 +44,13 @@ def check_act(actor, task) -> None:
         raise NotPermitted(
             _("该任务须由%(org)s的%(role)s办理，您没有该身份。") % {"org": task.org.name, "role": Role(task.role).label}
         )
+    if task.role and task.owner_id == actor.pk and not user_holds(actor, task.role, task.org):
+        # Claimed while holding the role (or as someone's 代理人), which has since ended: the
+        # step waits for its holders again, before ``tick`` gives it back.
+        raise NotPermitted(
+            _("您已不再担任%(org)s的%(role)s（任职或代理已结束），不能再办理此任务。请联系上级组织改派给现任负责人。")
+            % {"org": task.org.name, "role": Role(task.role).label}
+        )
     check_not_own_case(actor, task)
     check_deputy_task(actor, task)
     # A 代理人 acts on the principal's claimed steps too (access/deputies.py).

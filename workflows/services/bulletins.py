@@ -26,7 +26,7 @@ from ..figures.board import dashboard
 from ..figures.values import FIRST_YEAR, Dashboard
 from ..models import AuditAction, Bulletin, BulletinReceipt, NotificationKind, Organisation, Role, RoleAssignment
 from ..models.organisations import UNIT_KINDS
-from ..selectors import user_assignments
+from ..selectors import own_assignments
 from ..text import bidi_refusal
 from .attachments import storage_root
 from .audit import audit_log
@@ -195,7 +195,7 @@ def bulletin_sign(*, actor, receipt_id: int) -> BulletinReceipt:
         receipt.read_by = actor
         receipt.save(update_fields=["read_at", "read_by"])
         role = next(
-            (a.role for a in user_assignments(actor) if a.org_id == receipt.unit_id and a.role in rules.SIGNING_ROLES),
+            (a.role for a in own_assignments(actor) if a.org_id == receipt.unit_id and a.role in rules.SIGNING_ROLES),
             "",
         )
         audit_log(

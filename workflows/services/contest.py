@@ -229,8 +229,10 @@ def contest_score(*, actor, entry_id: int, score: Decimal, comment: str = "") ->
         audit_log(
             actor=actor,
             action=AuditAction.CONTEST_SCORE,
-            # The paper's case: only readers who see the case (and its author) read the event.
-            case=entry.work.case,
+            # No case: a score on the paper's case would show the code, the mark and the author
+            # together to any official of the unit, other judges among them. The contest's own
+            # trail (by code) keeps it; publication writes the award on the case.
+            case=None,
             role=assignment.role if assignment else "",
             org=assignment.org if assignment else None,
             changes={
