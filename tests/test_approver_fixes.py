@@ -335,3 +335,11 @@ def test_direction_controls_in_stored_text_do_not_reach_the_page(world):
     for url in (f"/inbox/cases/{case.pk}/", f"/inbox/tasks/{the_open_task(case).pk}/"):
         body = client_for(world.reviewer).get(url).content.decode()
         assert "同意上报" in body and "\u202e" not in body, url
+
+
+def test_yes_no_changes_read_in_chinese_in_the_history():
+    """A 修改资料 of 骨干教师 read 「骨干教师：False → True」 on the case page."""
+    from workflows.models import AuditEvent
+
+    event = AuditEvent(changes={"is_backbone": [False, True], "agree": False})
+    assert event.changes_text == "骨干教师：否 → 是；同意：否"

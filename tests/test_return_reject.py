@@ -226,7 +226,7 @@ def test_a_step_not_allowed_is_refused_with_the_allowed_ones_and_the_reason_kept
 
 
 @pytest.mark.parametrize(
-    ("reason", "message"), [("", "请填写理由"), ("   ", "请填写理由"), (LONG, "退回理由最多 1000 字，现有 1001 字")]
+    ("reason", "message"), [("", "请填写退回理由"), ("   ", "请填写退回理由"), (LONG, "退回理由最多 1000 字，现有 1001 字")]
 )
 def test_a_missing_or_too_long_reason_is_refused(scene, reason, message):
     before = snapshot()
@@ -432,7 +432,7 @@ def test_api_without_a_token(scene):
             {"action": "return", "to_state": "paired", "reason": "退回"},
             "只能退回到：支部审核、培养中",
         ),
-        ("unit", "reviewer", {"action": "return", "to_state": "training"}, "请填写理由"),
+        ("unit", "reviewer", {"action": "return", "to_state": "training"}, "请填写退回理由"),
         ("branch", "secretary", {"action": "reject", "reason": "不予通过"}, "请勾选"),
         ("branch", "secretary", {"action": "reject", "reason": "不予通过", "confirm": False}, "请勾选"),
         ("branch", "secretary", {"action": "reject", "confirm": True}, "请填写不予通过的理由"),

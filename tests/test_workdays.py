@@ -92,6 +92,8 @@ def test_the_city_enters_a_day_and_it_is_audited(client, world):
     client.force_login(world.city_admin)
     page = client.get("/inbox/calendar/?year=2026")
     assert page.status_code == 200 and "法定安排" in page.content.decode()
+    # Each day named by its holiday, in Chinese.
+    assert "放假（国庆节）" in page.content.decode() and "上班（国庆节调休）" in page.content.decode()
     answer = client.post("/inbox/calendar/set/", {"date": "2026-12-31", "workday": "0", "name": "跨年补休"})
     assert answer.status_code == 302
     row = WorkdayOverride.objects.get(date=D(2026, 12, 31))

@@ -19,6 +19,27 @@ from django.utils import timezone
 from .periods import end_of_day
 
 ONE_DAY = datetime.timedelta(days=1)
+# The package names its holidays in English.
+HOLIDAY_NAMES = {
+    "New Year's Day": "元旦",
+    "Spring Festival": "春节",
+    "Tomb-sweeping Day": "清明节",
+    "Labour Day": "劳动节",
+    "Dragon Boat Festival": "端午节",
+    "National Day": "国庆节",
+    "Mid-autumn Festival": "中秋节",
+    "Anti-Fascist 70th Day": "抗战胜利纪念日",
+}
+
+
+def holiday_name(day: datetime.date) -> str:
+    """The statutory holiday ``day`` belongs to (a day off, or a 调休 working day for it), in
+    Chinese; "" for an ordinary day or a year the package does not know."""
+    try:
+        _on_holiday, name = chinese_calendar.get_holiday_detail(day)
+    except NotImplementedError:
+        return ""
+    return HOLIDAY_NAMES.get(name, name or "")
 
 
 def package_knows(year: int) -> bool:

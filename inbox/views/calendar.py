@@ -42,7 +42,9 @@ def _exceptions(year: int) -> list[dict]:
     while day <= end:
         working = cal.is_workday(day)
         if working != (day.weekday() < 5) or day in overrides:
-            rows.append({"date": day, "workday": working, "override": overrides.get(day)})
+            rows.append(
+                {"date": day, "workday": working, "override": overrides.get(day), "holiday": workdays.holiday_name(day)}
+            )
         day += datetime.timedelta(days=1)
     return rows
 

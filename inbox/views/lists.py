@@ -121,6 +121,9 @@ class ApproverListMixin:
 
     def pick(self, task):
         if task.pk not in getattr(self, "_pickable", ()):
+            if task.flow_task in access.bulk.NO_INPUT_STEPS and task.status in ("NEW", "ASSIGNED", "STARTED"):
+                # Why there is no tick box yet: bulk approval takes only tasks the user has read.
+                return format_html('<span class="sp-muted">{}</span>', _("打开查看后可勾选"))
             return ""
         return format_html(
             '<input type="checkbox" name="task" value="{}" form="sp-bulk-form" class="sp-bulk-pick" aria-label="{}">',

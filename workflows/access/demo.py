@@ -315,6 +315,9 @@ class CoverageCell:
 
     @property
     def label(self) -> str:
+        if self.status == "gap" and not self.members:
+            # Still a gap (the rule is per subject), but one a post of this subject cannot fill yet.
+            return _("缺（本学科暂无党员教师）")
         return {"certified": _("已认定"), "declared": _("已申报待认定"), "gap": _("缺")}[self.status]
 
 
@@ -375,14 +378,10 @@ def coverage_for_user(user) -> Coverage:
             here = [p for p in posts if p.school_id == school.pk and p.subject == subject]
             certified = [p.holder.name for p in here if p.state == DemoPostState.CERTIFIED]
             declared = [p.holder.name for p in here if p.state == DemoPostState.DECLARED]
+            subject_members = sum(1 for t in mine if t[1] == subject and t[2] in PARTY_MEMBER_STATUSES)
             status = "certified" if certified else "declared" if declared else "gap"
             cells.append(
-                CoverageCell(
-                    subject=subject,
-                    members=sum(1 for t in mine if t[1] == subject and t[2] in PARTY_MEMBER_STATUSES),
-                    status=status,
-                    holders=certified or declared,
-                )
+                CoverageCell(subject=subject, members=subject_members, status=status, holders=certified or declared)
             )
         rows.append(CoverageSchool(school=school, members=members, cells=cells))
     counts = {}

@@ -358,7 +358,14 @@ class AuditEvent(models.Model):
 
     @property
     def changes_text(self) -> str:
-        """The changed data in words: 「承办人：— → school_officer；培养人：张建国、陈丽华」."""
+        """The changed data in words: 「承办人：— → school_officer；培养人：张建国、陈丽华」; yes/no
+        values read 是 / 否, never True / False."""
+
+        def word(v):
+            if isinstance(v, bool):
+                return str(_("是") if v else _("否"))
+            return v
+
         parts = []
         for key, value in (self.changes or {}).items():
             if key in ("auto", "hand_back"):
@@ -368,13 +375,17 @@ class AuditEvent(models.Model):
             if key == "to_stage" and value in CaseState.values:
                 value = str(CaseState(value).label)
             if isinstance(value, list) and len(value) == 2 and key not in LIST_VALUES:
-                parts.append(f"{label}：{value[0] or '—'} → {value[1] or '—'}")
+                old, new = (word(v) for v in value)
+                old = old if old not in (None, "") else "—"
+                new = new if new not in (None, "") else "—"
+                parts.append(f"{label}：{old} → {new}")
             elif isinstance(value, list):
                 parts.append(f"{label}：{'、'.join(map(str, value)) or '—'}")
             elif isinstance(value, dict):
                 inner = "，".join(f"{CHANGE_LABELS.get(k, k)} {v}" for k, v in value.items())
                 parts.append(f"{label}：{inner}")
             else:
+                value = word(value)
                 parts.append(f"{label}：{value if value not in (None, '') else '—'}")
         return "；".join(parts)
 
