@@ -34,7 +34,9 @@ class ReturnForm(RequiredReasonForm):
     the first is the default). Without ``targets`` the step is not asked (one step back)."""
 
     to_state = forms.ChoiceField(label=_("退回到"), required=False)
-    reason = limited_text(_("退回理由"), 1000, rows=2, required_message=_("请填写退回理由：告诉对方需要补充或更正什么。"))
+    reason = limited_text(
+        _("退回理由"), 1000, rows=2, required_message=_("请填写退回理由：告诉对方需要补充或更正什么。")
+    )
 
     def __init__(self, *args, targets=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -57,7 +59,9 @@ class RejectForm(RequiredReasonForm):
 
 
 class DeclineForm(RequiredReasonForm):
-    reason = limited_text(_("谢绝理由"), 1000, rows=2, required_message=_("请填写谢绝理由，党务干部将据此重新安排培养人。"))
+    reason = limited_text(
+        _("谢绝理由"), 1000, rows=2, required_message=_("请填写谢绝理由，党务干部将据此重新安排培养人。")
+    )
 
 
 class WorkAcceptForm(ReasonForm):
@@ -79,7 +83,9 @@ class WithdrawForm(ReasonForm):
 
 
 class PauseForm(RequiredReasonForm):
-    reason = limited_text(_("暂停理由"), 1000, rows=2, required_message=_("请填写暂停理由（如休产假、外出进修），恢复时会看到它。"))
+    reason = limited_text(
+        _("暂停理由"), 1000, rows=2, required_message=_("请填写暂停理由（如休产假、外出进修），恢复时会看到它。")
+    )
 
 
 class ResumeForm(ReasonForm):

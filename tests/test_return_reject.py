@@ -226,7 +226,8 @@ def test_a_step_not_allowed_is_refused_with_the_allowed_ones_and_the_reason_kept
 
 
 @pytest.mark.parametrize(
-    ("reason", "message"), [("", "请填写退回理由"), ("   ", "请填写退回理由"), (LONG, "退回理由最多 1000 字，现有 1001 字")]
+    ("reason", "message"),
+    [("", "请填写退回理由"), ("   ", "请填写退回理由"), (LONG, "退回理由最多 1000 字，现有 1001 字")],
 )
 def test_a_missing_or_too_long_reason_is_refused(scene, reason, message):
     before = snapshot()
