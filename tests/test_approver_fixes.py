@@ -55,7 +55,7 @@ def test_a_blank_return_reason_is_refused(world):
     task = the_open_task(case)
     before = snapshot()
     response = client_for(world.secretary).post(f"/inbox/tasks/{task.pk}/act/", {"action": "return", "reason": "  "})
-    assert response.status_code == 400 and "请填写理由" in alert_text(response)
+    assert response.status_code == 400 and "请填写退回理由" in alert_text(response)
     assert snapshot() == before
 
 
@@ -261,8 +261,11 @@ def test_the_reports_page_and_the_dashboard_agree_on_who_is_late(world):
 def test_an_empty_inbox_points_at_the_queue(world):
     _to_branch_review(world)
     body = client_for(world.secretary).get("/inbox/").content.decode()
-    assert 'id="queue-hint"' in body and "待认领中有 1 项待办，可认领后办理" in body
-    assert 'href="/inbox/queue/"' in body.split('id="queue-hint"')[1].split("</div>")[0]
+    # The front page lists the queue itself (issue 11, part 5), once: no second pointer above it.
+    assert 'id="front-queue"' in body and "待认领（1）" in body and "支部审核" in body
+    assert 'id="queue-hint"' not in body
+    card = body.split('id="front-queue"')[1].split("</table>")[0]
+    assert 'href="/inbox/tasks/' in card  # the waiting step opens from the card
 
 
 def _in_training(w, name):
