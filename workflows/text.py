@@ -23,3 +23,21 @@ def bidi_refusal(label, text: str) -> str:
 def strip_bidi(text) -> str:
     """``text`` without direction controls, for showing data written before they were refused."""
     return BIDI_CONTROLS.sub("", "" if text is None else str(text))
+
+
+def checked_text(label: str, value, limit: int, *, required_message: str = "") -> str:
+    """A service's own check of a free text (a form checks too; a command or the API may not):
+    stripped, required if ``required_message`` is given, at most ``limit`` characters, no
+    direction controls. Raises the ``GuardError`` that says which."""
+    from .errors import GuardError
+
+    value = (value or "").strip()
+    if required_message and not value:
+        raise GuardError(required_message)
+    if len(value) > limit:
+        raise GuardError(
+            _("%(label)s最多 %(limit)d 字，现有 %(count)d 字。") % {"label": label, "limit": limit, "count": len(value)}
+        )
+    if refusal := bidi_refusal(label, value):
+        raise GuardError(f"{refusal}。")
+    return value

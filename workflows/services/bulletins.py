@@ -27,25 +27,13 @@ from ..figures.values import FIRST_YEAR, Dashboard
 from ..models import AuditAction, Bulletin, BulletinReceipt, NotificationKind, Organisation, Role, RoleAssignment
 from ..models.organisations import UNIT_KINDS
 from ..selectors import own_assignments
-from ..text import bidi_refusal
+from ..text import checked_text as _text
 from .attachments import storage_root
 from .audit import audit_log
 from .notify import notify
 
 TITLE_MAX = 200
 REMARK_MAX = 2000
-
-
-def _text(label: str, value: str, limit: int) -> str:
-    """The service's own check of a free text (the form checks too; a command may not)."""
-    value = (value or "").strip()
-    if len(value) > limit:
-        raise GuardError(
-            _("%(label)s最多 %(limit)d 字，现有 %(count)d 字。") % {"label": label, "limit": limit, "count": len(value)}
-        )
-    if refusal := bidi_refusal(label, value):
-        raise GuardError(f"{refusal}。")
-    return value
 
 
 def check_period(year, half, *, today: datetime.date) -> tuple[int, int]:

@@ -30,7 +30,7 @@ from ..models import (
 )
 from ..routing import nearest_org_with_role
 from ..selectors import users_holding
-from ..text import bidi_refusal
+from ..text import checked_text as _text
 from .audit import audit_log
 from .notify import notify
 
@@ -43,20 +43,6 @@ PLACE_MAX = 100
 GUEST_MAX = 50
 RECORD_MAX = 2000
 MAX_ATTENDEES = 5000
-
-
-def _text(label: str, value: str, limit: int, *, required_message: str = "") -> str:
-    """The service's own check of a free text (a form checks too; a command or the API may not)."""
-    value = (value or "").strip()
-    if required_message and not value:
-        raise GuardError(required_message)
-    if len(value) > limit:
-        raise GuardError(
-            _("%(label)s最多 %(limit)d 字，现有 %(count)d 字。") % {"label": label, "limit": limit, "count": len(value)}
-        )
-    if refusal := bidi_refusal(label, value):
-        raise GuardError(f"{refusal}。")
-    return value
 
 
 def _locked_post(post_id: int) -> DemoPost:

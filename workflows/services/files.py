@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from ..access import files as rules
 from ..errors import GuardError, NotInScope
 from ..models import AuditAction, DevelopmentGoal, ProfessionalFile, SurveyLevel, TargetCategory, Teacher
-from ..text import bidi_refusal
+from ..text import checked_text as _text
 from .audit import audit_log
 
 STRENGTHS_MAX = 1000
@@ -36,20 +36,6 @@ FILE_KEYS = {
     "achieved_on": "achieved_on",
 }
 GOAL_KEYS = {"title": "goal_title", "due_on": "due_on", "achieved_on": "goal_done_on", "evidence": "evidence"}
-
-
-def _text(label: str, value: str, limit: int, *, required_message: str = "") -> str:
-    """The service's own check of a free text (the form checks too; a command may not)."""
-    value = (value or "").strip()
-    if required_message and not value:
-        raise GuardError(required_message)
-    if len(value) > limit:
-        raise GuardError(
-            _("%(label)s最多 %(limit)d 字，现有 %(count)d 字。") % {"label": label, "limit": limit, "count": len(value)}
-        )
-    if refusal := bidi_refusal(label, value):
-        raise GuardError(f"{refusal}。")
-    return value
 
 
 def _not_future(label: str, day: datetime.date | None) -> None:

@@ -43,7 +43,7 @@ from ..models import (
 )
 from ..routing import nearest_org_with_role
 from ..selectors import users_holding
-from ..text import bidi_refusal
+from ..text import checked_text as _text
 from .audit import actor_display_name, audit_log
 from .locking import locked_case
 from .notify import notify
@@ -53,20 +53,6 @@ REASON_MAX = 200
 ACTIVITY_MAX = 2000
 MEASURE_MAX = 3000
 NOTE_MAX = 1000
-
-
-def _text(label: str, value: str, limit: int, *, required_message: str = "") -> str:
-    """The service's own check of a free text (a form checks too; a command or the API may not)."""
-    value = (value or "").strip()
-    if required_message and not value:
-        raise GuardError(required_message)
-    if len(value) > limit:
-        raise GuardError(
-            _("%(label)s最多 %(limit)d 字，现有 %(count)d 字。") % {"label": label, "limit": limit, "count": len(value)}
-        )
-    if refusal := bidi_refusal(label, value):
-        raise GuardError(f"{refusal}。")
-    return value
 
 
 def _locked_pair(pair_id: int) -> MentoringPair:
