@@ -290,7 +290,7 @@ def test_return_without_a_reason_is_400(w, reason):
     data = {"action": "return"} if reason is None else {"action": "return", "reason": reason}
     with unchanged():
         response = post(w.reviewer, act_url(task), data)
-    refused(response, 400, "请填写理由")
+    refused(response, 400, "请填写退回理由")
     refused_by_service(
         lambda: svc.case_return(actor=w.reviewer, task_id=task.pk, reason=reason or ""), GuardError, "退回的理由"
     )
@@ -309,7 +309,7 @@ def test_exit_and_pause_without_a_reason_are_400(w, action, service, what, reaso
     data = {} if reason is None else {"reason": reason}
     with unchanged():
         response = post(w.officer, case_url(case, action), data)
-    refused(response, 400, "请填写理由")
+    refused(response, 400, f"请填写{what}理由")
     refused_by_service(
         lambda: service(actor=w.officer, case_id=case.pk, reason=reason or ""), GuardError, f"{what}的理由"
     )
@@ -319,7 +319,7 @@ def test_declining_a_pairing_without_a_reason_is_400(w):
     case = stage_case(w, "钱谢绝", S.PAIRED)
     task = one_open(case)
     with unchanged():
-        refused(post(w.member_mentor.user, act_url(task), {"action": "decline", "reason": " "}), 400, "请填写理由")
+        refused(post(w.member_mentor.user, act_url(task), {"action": "decline", "reason": " "}), 400, "请填写谢绝理由")
     refused_by_service(
         lambda: svc.mentor_decline(actor=w.member_mentor.user, task_id=task.pk, reason=""), GuardError, "谢绝结对的理由"
     )
