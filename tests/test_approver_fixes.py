@@ -346,3 +346,18 @@ def test_yes_no_changes_read_in_chinese_in_the_history():
 
     event = AuditEvent(changes={"is_backbone": [False, True], "agree": False})
     assert event.changes_text == "骨干教师：否 → 是；同意：否"
+
+
+def test_labels_translated_once_say_what_the_model_says():
+    """workflows/labels.py answers the trail's labels from a table per language: the same words
+    as the model's own display methods, for every action, stage and role."""
+    from workflows.models import AuditAction, AuditEvent, CaseState, Role
+
+    for action in AuditAction.values:
+        event = AuditEvent(action=action)
+        assert event.action_label == str(event.get_action_display())
+    for state in CaseState.values:
+        assert AuditEvent(from_state=state).from_state_label == str(CaseState(state).label)
+    for role in Role.values:
+        assert AuditEvent(role=role).role_label == str(Role(role).label)
+    assert AuditEvent(role="mentor").role_label == "培养人" and AuditEvent(from_state="").from_state_label == ""

@@ -68,7 +68,7 @@ def trail_rows(events) -> list[list]:
             e.actor_name,
             str(e.role_label),
             e.org.name if e.org_id else "",
-            str(e.get_action_display()),
+            e.action_label,
             str(e.from_state_label),
             str(e.to_state_label),
             e.reason,

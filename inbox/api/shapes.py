@@ -51,7 +51,7 @@ def opinion(event) -> dict:
         "at": event.at,
         "actor": event.actor_name,
         "action": event.action,
-        "action_label": str(event.get_action_display()),
+        "action_label": event.action_label,
         "reason": event.reason,
     }
 

@@ -44,7 +44,7 @@ class _EventColumns:
     role_org.short_description = _("身份")
 
     def action_label(self, event):
-        return event.get_action_display()
+        return event.action_label
 
     action_label.short_description = _("操作")
 

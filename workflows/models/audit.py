@@ -5,6 +5,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ..labels import label
 from .cases import Case, CaseState
 from .organisations import Organisation
 from .people import Role
@@ -349,12 +350,17 @@ class AuditEvent(models.Model):
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.get_action_display()}"
 
     @property
+    def action_label(self) -> str:
+        """``get_action_display()``, translated once per language (workflows/labels.py)."""
+        return label(AuditAction, self.action)
+
+    @property
     def from_state_label(self) -> str:
-        return CaseState(self.from_state).label if self.from_state in CaseState.values else self.from_state
+        return label(CaseState, self.from_state)
 
     @property
     def to_state_label(self) -> str:
-        return CaseState(self.to_state).label if self.to_state in CaseState.values else self.to_state
+        return label(CaseState, self.to_state)
 
     @property
     def changes_text(self) -> str:
@@ -371,29 +377,29 @@ class AuditEvent(models.Model):
             if key in ("auto", "hand_back"):
                 parts.append(str(_("办理时自动认领") if key == "auto" else _("退回或撤回后交回原办理人")))
                 continue
-            label = CHANGE_LABELS.get(key, key)
+            name = label(CHANGE_LABELS, key)
             if key == "to_stage" and value in CaseState.values:
-                value = str(CaseState(value).label)
+                value = label(CaseState, value)
             if isinstance(value, list) and len(value) == 2 and key not in LIST_VALUES:
                 old, new = (word(v) for v in value)
                 old = old if old not in (None, "") else "—"
                 new = new if new not in (None, "") else "—"
-                parts.append(f"{label}：{old} → {new}")
+                parts.append(f"{name}：{old} → {new}")
             elif isinstance(value, list):
-                parts.append(f"{label}：{'、'.join(map(str, value)) or '—'}")
+                parts.append(f"{name}：{'、'.join(map(str, value)) or '—'}")
             elif isinstance(value, dict):
-                inner = "，".join(f"{CHANGE_LABELS.get(k, k)} {v}" for k, v in value.items())
-                parts.append(f"{label}：{inner}")
+                inner = "，".join(f"{label(CHANGE_LABELS, k)} {v}" for k, v in value.items())
+                parts.append(f"{name}：{inner}")
             else:
                 value = word(value)
-                parts.append(f"{label}：{value if value not in (None, '') else '—'}")
+                parts.append(f"{name}：{value if value not in (None, '') else '—'}")
         return "；".join(parts)
 
     @property
     def role_label(self) -> str:
         if self.role in EXTRA_ROLE_LABELS:
-            return str(EXTRA_ROLE_LABELS[self.role])
-        return Role(self.role).label if self.role in Role.values else self.role
+            return label(EXTRA_ROLE_LABELS, self.role)
+        return label(Role, self.role)
 
 
 class AuditChainHead(models.Model):
