@@ -107,8 +107,17 @@ _sqlite = {
     "NAME": env_str("SQLITE_PATH", str(BASE_DIR / "db.sqlite3")),
     "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 20},
 }
+# Production keeps each worker's PostgreSQL connection (DB_CONN_MAX_AGE seconds, 60 in
+# deploy/env.example) instead of opening one per request, and checks it before reuse so a
+# restarted database costs one failed check, not a failed request (issue 13).
 DATABASES = {
-    "default": dj_database_url.parse(os.environ["DATABASE_URL"]) if os.environ.get("DATABASE_URL") else _sqlite
+    "default": dj_database_url.parse(
+        os.environ["DATABASE_URL"],
+        conn_max_age=int(env_str("DB_CONN_MAX_AGE", "0")),
+        conn_health_checks=True,
+    )
+    if os.environ.get("DATABASE_URL")
+    else _sqlite
 }
 
 # django-axes first: it refuses a locked-out account or address before any password is checked.

@@ -22,3 +22,32 @@ def test_viewflow_strings_are_translated_by_our_catalogue():
 def test_login_page_is_chinese_whatever_the_browser_asks(db):
     body = Client(HTTP_ACCEPT_LANGUAGE="en-US").get("/accounts/login/").content.decode()
     assert "登录" in body and "用户名" in body and "Log in" not in body
+
+
+def test_production_keeps_its_database_connections_with_health_checks():
+    """deploy/env.example's DB_CONN_MAX_AGE reaches the PostgreSQL settings, checked before reuse;
+    without it a connection lasts one request (Django's default)."""
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    code = (
+        "import json, django; django.setup(); from django.conf import settings; "
+        "d = settings.DATABASES['default']; print(json.dumps([d['CONN_MAX_AGE'], d['CONN_HEALTH_CHECKS']]))"
+    )
+
+    def read(**extra):
+        env = {k: v for k, v in os.environ.items() if k != "DB_CONN_MAX_AGE"}
+        env |= {"DJANGO_SETTINGS_MODULE": "project.settings", "PLAIN_HTTP": "1", **extra}
+        env["DATABASE_URL"] = "postgres://shuangpei@127.0.0.1:5432/shuangpei"
+        out = subprocess.run(
+            [sys.executable, "-c", code], cwd=root, env=env, capture_output=True, text=True, check=True
+        )
+        return json.loads(out.stdout.strip().splitlines()[-1])
+
+    assert read(DB_CONN_MAX_AGE="60") == [60, True]
+    assert read() == [0, True]
+    assert "DB_CONN_MAX_AGE=60" in (root / "deploy" / "env.example").read_text()
