@@ -269,12 +269,15 @@ def _judge_page(request, contest_id: int, *, error="", status=200, bound=None):
         raise NotInScope(_("您不是该论文评比的评委。"))
     bound = bound or {}
     sections = []
+    mentored = rules.mentored_case_ids(user)
     for judge in appointments:
         mine = {s.entry_id: s for s in ContestScore.objects.filter(judge=judge)}
+        open_stage = rules.SCORING_STAGE[judge.level] == contest.state
         rows = []
         for entry in rules.judge_entries(judge):
             score = mine.get(entry.pk)
-            can_score = rules.SCORING_STAGE[judge.level] == contest.state and not rules.conflict(user, entry)
+            conflicted = open_stage and rules.conflict(user, entry, mentored)
+            can_score = open_stage and not conflicted
             form = None
             if can_score:
                 form = bound.get((judge.level, entry.pk)) or ScoreForm(
@@ -288,17 +291,17 @@ def _judge_page(request, contest_id: int, *, error="", status=200, bound=None):
                     "code": entry.code,
                     "title": entry.work.title,
                     "summary": entry.work.summary,
-                    "has_file": entry.work.attachments.exists(),
+                    "has_file": entry.has_file,
                     "score": score,
                     "form": form,
-                    "conflict": rules.SCORING_STAGE[judge.level] == contest.state and rules.conflict(user, entry),
+                    "conflict": conflicted,
                 }
             )
         sections.append(
             {
                 "judge": judge,
                 "rows": rows,
-                "open": rules.SCORING_STAGE[judge.level] == contest.state,
+                "open": open_stage,
                 "stage": ContestState(rules.SCORING_STAGE[judge.level]).label,
             }
         )

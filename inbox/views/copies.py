@@ -10,8 +10,8 @@ from forms.cases import first_error
 from forms.copies import CommentForm, CopyForm
 from workflows import access, selectors, visibility
 from workflows.access.copies import COPY_ROLES
-from workflows.models import Role, RoleAssignment
-from workflows.models.audit import EXTRA_ROLE_LABELS
+from workflows.models import RoleAssignment
+from workflows.models.audit import role_label
 from workflows.services import copies as copy_services
 
 from .common import done, guarded, post_only
@@ -43,31 +43,22 @@ def task_copy_context(user, task, forms: dict) -> dict:
     comments = selectors.task_comments_for(user, task)
     for comment in comments:
         comment.shown_name = visibility.person_name(comment.author, view) or comment.author_name
-        comment.role_label = _role_label(comment.role)
+        comment.role_label = role_label(comment.role)
     context = {
         "can_copy": can_copy,
         "can_comment": can_comment,
         "task_copies": copies,
         "comments": comments,
-        "comments_internal": task.flow_task.name not in _training_names(),
+        # The page's hint says who will read a comment, by the same rule as the service.
+        "comments_internal": access.comment_is_internal(access.check_comment(user, task)[0], task)
+        if can_comment
+        else False,
     }
     if can_copy and "copy_form" not in forms:
         context["copy_form"] = CopyForm(choices=recipient_choices(user, task.case))
     if can_comment and "comment_form" not in forms:
         context["comment_form"] = CommentForm()
     return context
-
-
-def _role_label(role: str) -> str:
-    if role in EXTRA_ROLE_LABELS:
-        return str(EXTRA_ROLE_LABELS[role])
-    return str(Role(role).label) if role in Role.values else role
-
-
-def _training_names():
-    from workflows.flows import training_nodes
-
-    return {node.name for node in training_nodes()}
 
 
 @login_required

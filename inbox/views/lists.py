@@ -10,6 +10,7 @@ from viewflow.views import ListModelView
 from forms.cases import ApproveForm
 from forms.filters import TaskFilter
 from workflows import access, selectors
+from workflows.flows import OPEN_TASK_STATUSES
 from workflows.models import Case, CaseTask
 from workflows.services.reports import report_tasks_for_user
 
@@ -121,7 +122,7 @@ class ApproverListMixin:
 
     def pick(self, task):
         if task.pk not in getattr(self, "_pickable", ()):
-            if task.flow_task in access.bulk.NO_INPUT_STEPS and task.status in ("NEW", "ASSIGNED", "STARTED"):
+            if task.flow_task in access.bulk.NO_INPUT_STEPS and task.status in OPEN_TASK_STATUSES:
                 # Why there is no tick box yet: bulk approval takes only tasks the user has read.
                 return format_html('<span class="sp-muted">{}</span>', _("打开查看后可勾选"))
             return ""

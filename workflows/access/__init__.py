@@ -39,6 +39,7 @@ from .copies import (
     check_copy,
     check_copy_revoke,
     check_copy_to,
+    comment_is_internal,
     copy_recipients,
     may_comment,
     may_copy,
@@ -72,6 +73,7 @@ from .tasks import (
 )
 
 __all__ = [
+    "comment_is_internal",
     "demo",
     "contest",
     "pairs",

@@ -15,11 +15,11 @@ Services call the ``check_*`` functions to refuse; views ask the ``may_*`` ones.
 
 import math
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext as _
 
 from ..errors import AlreadyHandled, GuardError, NotInScope, NotPermitted
-from ..models import CaseMentor, Organisation, OrgKind, Role
+from ..models import Attachment, CaseMentor, Organisation, OrgKind, Role
 from ..models.organisations import UNIT_KINDS
 from ..models.people import ACTING_ROLES
 from ..models.programme import ContestEntry, ContestJudge, ContestState, JudgeLevel, PaperContest
@@ -181,12 +181,20 @@ def judge_sees(judge: ContestJudge, entry: ContestEntry) -> bool:
     return entry.advanced
 
 
-def conflict(user, entry: ContestEntry) -> bool:
-    """回避: the paper is the judge's own, or its author is someone they mentor."""
+def mentored_case_ids(user) -> set[int]:
+    """The cases ``user`` mentors now: their papers are not theirs to judge."""
+    return set(
+        CaseMentor.objects.filter(teacher__user=user, status__in=ACTIVE_MENTOR).values_list("case_id", flat=True)
+    )
+
+
+def conflict(user, entry: ContestEntry, mentored: set[int] | None = None) -> bool:
+    """回避: the paper is the judge's own, or its author is someone they mentor (``mentored``:
+    ``mentored_case_ids(user)``, read once by a page that asks for many entries)."""
     case = entry.work.case
     if case.teacher.user_id == user.pk:
         return True
-    return CaseMentor.objects.filter(case=case, teacher__user=user, status__in=ACTIVE_MENTOR).exists()
+    return case.pk in (mentored if mentored is not None else mentored_case_ids(user))
 
 
 def check_can_see_entry(user, entry: ContestEntry) -> list[ContestJudge]:
@@ -233,8 +241,11 @@ def entries_for(user, contest: PaperContest):
 
 
 def judge_entries(judge: ContestJudge):
-    """What one appointment shows its judge, by code only."""
-    qs = judge.contest.entries.select_related("work__case__teacher").order_by("code")
+    """What one appointment shows its judge, by code only (``has_file``: a paper was uploaded)."""
+    uploaded = Attachment.objects.filter(work=OuterRef("work"))
+    qs = (
+        judge.contest.entries.select_related("work__case__teacher").annotate(has_file=Exists(uploaded)).order_by("code")
+    )
     if judge.level == JudgeLevel.UNIT:
         return qs.filter(unit_id=judge.unit_id)
     return qs.filter(advanced=True)

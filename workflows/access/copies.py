@@ -117,6 +117,14 @@ def may_revoke_copy(actor, copy) -> bool:
 # --- 评论 -------------------------------------------------------------------------------------
 
 
+def comment_is_internal(role: str, task) -> bool:
+    """An official's comment on a lifecycle step is internal (the case's officials only); a
+    comment on a training task, or by its trainee or mentor, is shared with its participants."""
+    from ..flows import training_nodes
+
+    return role not in ("trainee", "mentor") and task.flow_task not in training_nodes()
+
+
 def check_comment(actor, task) -> tuple[str, object]:
     """评论: the role and organisation ``actor`` comments in, or the guard that says why not.
 

@@ -397,9 +397,14 @@ class AuditEvent(models.Model):
 
     @property
     def role_label(self) -> str:
-        if self.role in EXTRA_ROLE_LABELS:
-            return label(EXTRA_ROLE_LABELS, self.role)
-        return label(Role, self.role)
+        return role_label(self.role)
+
+
+def role_label(role: str) -> str:
+    """The words for who acted: a role's label, 培养人 / 培养对象 / 系统, or the value itself."""
+    if role in EXTRA_ROLE_LABELS:
+        return label(EXTRA_ROLE_LABELS, role)
+    return label(Role, role)
 
 
 class AuditChainHead(models.Model):

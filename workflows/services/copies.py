@@ -10,7 +10,6 @@ from django.utils.translation import gettext as _
 
 from .. import access
 from ..errors import GuardError, NotInScope
-from ..flows import training_nodes
 from ..models import AuditAction, CaseCopy, CaseTask, NotificationKind, TaskComment
 from ..selectors import cases_for_user, open_copies
 from .attachments import check_upload, staged_files
@@ -142,7 +141,7 @@ def task_comment(*, actor, task_id: int, text: str, files=()) -> TaskComment:
     with staged_files() as staged, locked_case(_lookup_task_case_id(actor, task_id)) as case:
         task = _task(task_id)
         role, org = access.check_comment(actor, task)
-        internal = role not in ("trainee", "mentor") and task.flow_task not in training_nodes()
+        internal = access.comment_is_internal(role, task)
         comment = TaskComment.objects.create(
             case=case,
             task=task,
