@@ -262,6 +262,8 @@ def seed_people(cursor, rng: random.Random, tree):
                     "",
                     org["id"],
                     uid,
+                    False,
+                    "",
                 )
             )
             mentors[org["id"]].append((tid, uid))
@@ -313,7 +315,7 @@ def seed_people(cursor, rng: random.Random, tree):
             copy.write_row(r)
     with cursor.copy(
         "COPY workflows_teacher (id, name, sex, birth_date, subject, position, party_status, "
-        "titles, is_backbone, honours, org_id, user_id) FROM STDIN"
+        "titles, is_backbone, honours, org_id, user_id, is_famous_principal, planned_kind) FROM STDIN"
     ) as copy:
         for t in teachers:
             copy.write_row(t)
@@ -407,7 +409,7 @@ def seed_cases(cursor, n_cases: int, people) -> None:
     cursor.execute(
         """
         INSERT INTO workflows_teacher (id, name, sex, birth_date, subject, position, party_status, titles,
-                                       is_backbone, honours, org_id, user_id)
+                                       is_backbone, honours, org_id, user_id, is_famous_principal, planned_kind)
         SELECT %(m)s + c.i,
                substr(%(sur)s, 1 + floor(random() * %(ns)s)::int, 1)
                  || substr(%(giv)s, 1 + floor(random() * %(ng)s)::int, 1)
@@ -416,7 +418,7 @@ def seed_cases(cursor, n_cases: int, people) -> None:
                DATE '1975-01-01' + floor(random() * 8000)::int,
                (ARRAY['语文','数学','英语','物理','化学','生物','历史','地理','政治','体育'])[1 + (c.i %% 10)],
                '', CASE WHEN c.kind = '1' THEN 'activist' ELSE 'full' END, '', c.kind = '1', '',
-               c.branch_id, NULL
+               c.branch_id, NULL, false, ''
         FROM bench_case c
     """,
         dict(m=n_mentor_teachers, sur=SURNAMES, ns=len(SURNAMES), giv=GIVEN, ng=len(GIVEN)),
@@ -424,10 +426,12 @@ def seed_cases(cursor, n_cases: int, people) -> None:
     cursor.execute(
         """
         INSERT INTO workflows_case (id, kind, state, scope_path, registered_at, paused_from, completed_at, note,
-                                    paused_days, registered_by_id, org_id, unit_id, teacher_id)
+                                    paused_days, registered_by_id, org_id, unit_id, teacher_id, training_started_on)
         SELECT c.i, c.kind, c.state, r.path, c.t0, '',
                CASE WHEN c.state = 'completed' THEN c.last_at END, '', 0,
-               r.officer_users[array_length(r.officer_users, 1)], c.branch_id, r.unit_id, %(m)s + c.i
+               r.officer_users[array_length(r.officer_users, 1)], c.branch_id, r.unit_id, %(m)s + c.i,
+               -- training began when the submit step (seq 10) opened
+               CASE WHEN c.last_seq >= 10 THEN (c.t0 + (c.last_at - c.t0) * 9 / (c.last_seq - 1))::date END
         FROM bench_case c JOIN bench_route r USING (branch_id)
     """,
         dict(m=n_mentor_teachers),
@@ -459,7 +463,8 @@ def seed_cases(cursor, n_cases: int, people) -> None:
     # t0 + (k-1)/(last_seq-1) of the way to last_at; the last step of an active case is open.
     cursor.execute(f"""
         INSERT INTO workflows_casetask (flow_task, flow_task_type, status, created, assigned, started, finished,
-                                        token, data, role, stage, due_at, case_id, owner_id, process_id, org_id)
+                                        token, data, role, stage, due_at, case_id, owner_id, process_id, org_id,
+                                        case_kind, unit_id, trainee_name)
         SELECT '{FLOW}.' || y.node, y.type, y.status, y.created,
                CASE WHEN y.owner IS NOT NULL THEN y.created + interval '1 hour' END,
                CASE WHEN y.type IN ('START', 'JOIN', 'END') OR (y.owner IS NOT NULL AND y.status = 'DONE')
@@ -472,7 +477,8 @@ def seed_cases(cursor, n_cases: int, people) -> None:
                     WHEN 'pair' THEN {due["pair"]} WHEN 'accept1' THEN {due["accept"]}
                     WHEN 'accept2' THEN {due["accept"]} WHEN 'submit' THEN y.train_days
                     ELSE {due["branch_review"]} END) END,
-               y.i, y.owner, y.i, y.org
+               y.i, y.owner, y.i, y.org,
+               y.kind, y.unit_id, te.name
         FROM (
             SELECT x.*,
                    CASE WHEN x.type <> 'HUMAN' OR x.status = 'NEW' THEN NULL
@@ -492,7 +498,7 @@ def seed_cases(cursor, n_cases: int, people) -> None:
                    END AS org
             FROM (
                 SELECT t.seq, t.node, t.type, t.step, t.stage, t.role,
-                       c.i, c.branch_id, c.train_days, c.r_owner,
+                       c.i, c.branch_id, c.train_days, c.r_owner, c.kind, r.unit_id,
                        r.officer_org, r.officer_users, r.secretary_user, r.reviewer_org, r.reviewer_users,
                        r.city_org, r.city_users, r.mentor_users,
                        CASE t.step WHEN 'accept1' THEN 1 WHEN 'accept2' THEN 2 ELSE 0 END AS k,
@@ -512,7 +518,16 @@ def seed_cases(cursor, n_cases: int, people) -> None:
                 JOIN bench_template t ON t.seq <= c.last_seq AND NOT (t.seq = 7 AND c.mentors = 1)
             ) x
         ) y
+        JOIN workflows_teacher te ON te.id = {n_mentor_teachers} + y.i
         ORDER BY y.created, y.i, y.seq
+    """)
+    # The day each open 提交支部审核 opens (CaseTask.opens_on): training start + the city's
+    # minimum period (ProgrammePolicy's defaults, 12 and 6 months).
+    cursor.execute("""
+        UPDATE workflows_casetask t
+        SET opens_on = (c.training_started_on + make_interval(months => CASE c.kind WHEN '1' THEN 12 ELSE 6 END))::date
+        FROM workflows_case c
+        WHERE c.id = t.case_id AND t.flow_task LIKE '%.submit' AND t.status IN ('NEW', 'ASSIGNED', 'STARTED')
     """)
     for table in (
         "auth_user",
@@ -637,8 +652,8 @@ def touch(task) -> tuple:
     case = task.case
     return (
         task.pk,
-        case.teacher.name,
-        case.get_kind_display(),
+        task.trainee_name,
+        task.case_kind,
         case.unit.name,
         task.get_stage_display(),
         task.flow_task.task_title,
@@ -727,7 +742,7 @@ def find_inbox_urls() -> list[tuple[str, str, object]]:
     return found
 
 
-def measure(meta: dict, reps: int, http_reps: int, want_explain: bool) -> list[str]:
+def measure(meta: dict, reps: int, http_reps: int, want_explain: bool, *, http_only: bool = False) -> list[str]:
     from django.db import connection, reset_queries
     from django.utils import timezone
 
@@ -753,7 +768,7 @@ def measure(meta: dict, reps: int, http_reps: int, want_explain: bool) -> list[s
     lines.append("-" * len(header))
     log(header)
     slow = []
-    for listing in ("queue", "inbox"):
+    for listing in () if http_only else ("queue", "inbox"):
         for label, filters in scenarios:
             result = {}
             for per_page in (25, 100):
@@ -877,6 +892,7 @@ def main() -> None:
     parser.add_argument("--reps", type=int, default=200, help="repetitions per selector cell")
     parser.add_argument("--http-reps", type=int, default=50, help="repetitions per HTTP cell")
     parser.add_argument("--explain", action="store_true", help="EXPLAIN ANALYZE every scenario")
+    parser.add_argument("--http-only", action="store_true", help="time only the HTTP pages (not the selectors)")
     args = parser.parse_args()
 
     cfg = dj_database_url.parse(os.environ["DATABASE_URL"])
@@ -927,7 +943,7 @@ def main() -> None:
     for k, v in data.items():
         log(f"  {k}: {v}")
     log("")
-    measure(meta, args.reps, args.http_reps, args.explain)
+    measure(meta, args.reps, args.http_reps, args.explain, http_only=args.http_only)
     if args.keep:
         log(f"\nkept database {cfg['NAME']}")
     else:

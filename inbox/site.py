@@ -7,7 +7,6 @@ from viewflow.urls import Application, Site
 from workflows import access, selectors
 from workflows.access import bulletins as bulletin_access
 from workflows.models import OrgKind, Role
-from workflows.services.reports import report_tasks_for_user
 from workflows.services.security import can_release_lockouts
 
 from .views import annex2, cases, completeness, jobs, lists, notifications, policy, records, reports, tasks, training
@@ -32,6 +31,7 @@ from .views import plans as plans_views
 from .views import roster as roster_views
 from .views import security as security_views
 from .views import verify as verify_views
+from .views.common import request_counts
 
 
 class InboxApp(Application):
@@ -169,12 +169,13 @@ class InboxApp(Application):
         if not request.user.is_authenticated:
             return {}
         assignments = selectors.user_assignments(request.user)
+        counts = request_counts(request)  # one query, shared with the list's own count
         return {
-            "inbox_count": selectors.inbox_for_user(request.user).count(),
-            "queue_count": selectors.actionable_queue_for_user(request.user).count(),
-            "escalated_count": selectors.escalated_for_user(request.user).count(),
-            "unread_count": selectors.unread_count(request.user),
-            "report_count": report_tasks_for_user(request.user).count(),
+            "inbox_count": counts["inbox"],
+            "queue_count": counts["queue"],
+            "escalated_count": counts["escalated"],
+            "unread_count": counts["unread"],
+            "report_count": counts["report"],
             "can_completeness": bool(assignments),
             "can_people": bool(assignments),  # 人员管理: every role lists its subtree; only managers change it
             "can_lockouts": can_release_lockouts(request.user),

@@ -315,14 +315,14 @@ def test_a_database_error_in_a_middleware_answers_503_too(officer_client):
     # Raised while viewflow's middleware builds the menu counts: handler500 answers.
     client = Client(raise_request_exception=False)
     client.cookies = officer_client.cookies
-    with mock.patch("workflows.selectors.inbox_for_user", side_effect=OperationalError("server closed")):
+    with mock.patch("workflows.selectors.menu_counts", side_effect=OperationalError("server closed")):
         _busy(client.get("/inbox/"))
 
 
 def test_other_errors_are_still_500(officer_client):
     client = Client(raise_request_exception=False)
     client.cookies = officer_client.cookies
-    with mock.patch("workflows.selectors.inbox_for_user", side_effect=RuntimeError("a bug")):
+    with mock.patch("workflows.selectors.menu_counts", side_effect=RuntimeError("a bug")):
         response = client.get("/inbox/")
     assert response.status_code == 500
     assert "系统繁忙" not in response.content.decode()

@@ -3,6 +3,7 @@
 import datetime
 
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.db import connections
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from viewflow.workflow.status import STATUS
@@ -360,19 +361,16 @@ def _task_base() -> QuerySet[CaseTask]:
     return CaseTask.objects.filter(flow_task_type="HUMAN").select_related(*TASK_RELATED)
 
 
-def inbox_for_user(user) -> QuerySet[CaseTask]:
-    """我的待办: open tasks assigned to the user, and, for a 代理人, the role steps the principal
-    holds in the roles the deputy acts for (``deputised_assignments``)."""
+def _open_mine_q(user) -> Q:
     q = Q(owner=user)
     if user.is_authenticated:
         for a in user_assignments(user):
             if getattr(a, "acting_for", None) is not None:
                 q |= Q(owner_id=a.acting_for.pk, role=a.role, org_id=a.org_id)
-    return _task_base().filter(q, status__in=[STATUS.ASSIGNED, STATUS.STARTED])
+    return q & Q(status__in=[STATUS.ASSIGNED, STATUS.STARTED])
 
 
-def queue_for_user(user) -> QuerySet[CaseTask]:
-    """待认领: unclaimed tasks of the organisations where the user holds the step's role."""
+def _queue_q(user) -> Q:
     q = Q(pk__in=[])
     by_role: dict[str, list[int]] = {}
     for a in user_assignments(user):
@@ -380,8 +378,22 @@ def queue_for_user(user) -> QuerySet[CaseTask]:
             by_role.setdefault(a.role, []).append(a.org_id)
     for role, org_ids in by_role.items():
         q |= Q(role=role, org_id__in=org_ids)
-    # 回避: the steps of one's own case are not offered (workflows/access/tasks.check_not_own_case).
-    return _task_base().filter(q, status=STATUS.NEW).exclude(case__teacher__user=user)
+    q &= Q(status=STATUS.NEW)
+    if user.is_authenticated:
+        # 回避: the steps of one's own case are not offered (workflows/access/tasks.check_not_own_case).
+        q &= ~Q(case_id__in=Case.objects.filter(teacher__user_id=user.pk).values("pk"))
+    return q
+
+
+def inbox_for_user(user) -> QuerySet[CaseTask]:
+    """我的待办: open tasks assigned to the user, and, for a 代理人, the role steps the principal
+    holds in the roles the deputy acts for (``deputised_assignments``)."""
+    return _task_base().filter(_open_mine_q(user))
+
+
+def queue_for_user(user) -> QuerySet[CaseTask]:
+    """待认领: unclaimed tasks of the organisations where the user holds the step's role."""
+    return _task_base().filter(_queue_q(user))
 
 
 def not_yet_due_ids(tasks: QuerySet[CaseTask], today: datetime.date | None = None) -> dict[int, datetime.date | None]:
@@ -390,29 +402,94 @@ def not_yet_due_ids(tasks: QuerySet[CaseTask], today: datetime.date | None = Non
 
     The gate (``services.training.gate_missing``) has one condition nobody can hurry: time. Missing
     works or opinions are chased by the officer, so those steps stay in the queue; a step that
-    waits for the calendar is 未到办理时间 and kept out of the default list.
+    waits for the calendar is 未到办理时间 and kept out of the default list. The day is carried on
+    the task row (``CaseTask.opens_on``), so this is one query on the task table.
     """
-    from .flows import CaseFlow
-    from .services.training import earliest_submission
+    return {pk: ready_on_of(day) for pk, day in tasks.waiting(today).values_list("pk", "opens_on")}
 
-    today = today or timezone.localdate()
-    waiting = {}
-    for task in tasks.filter(flow_task=CaseFlow.submit).select_related("case"):
-        ready_on = earliest_submission(task.case)
-        if ready_on is None or today < ready_on:
-            waiting[task.pk] = ready_on
-    return waiting
+
+def ready_on_of(opens_on: datetime.date | None) -> datetime.date | None:
+    """A task's ``opens_on`` as a day to show: None while training has not begun."""
+    from .models.tasks import NOT_BEFORE_UNKNOWN
+
+    return None if opens_on == NOT_BEFORE_UNKNOWN else opens_on
+
+
+def is_waiting(task: CaseTask, today: datetime.date | None = None) -> bool:
+    return bool(task.opens_on and task.opens_on > (today or timezone.localdate()))
 
 
 def actionable_queue_for_user(user) -> QuerySet[CaseTask]:
     """待认领 as the list shows it by default: without the steps 未到办理时间."""
-    queue = queue_for_user(user)
-    return queue.exclude(pk__in=list(not_yet_due_ids(queue)))
+    return queue_for_user(user).ready()
 
 
 def not_yet_due_queue_for_user(user) -> QuerySet[CaseTask]:
-    queue = queue_for_user(user)
-    return queue.filter(pk__in=list(not_yet_due_ids(queue)))
+    return queue_for_user(user).waiting()
+
+
+def menu_counts(user) -> dict[str, int]:
+    """The menu's five counts (我的待办, 待认领 and its 未到办理时间, 督办, 未读通知, 报送) and whether the
+    user mentors or is trained, in one query: each a COUNT subquery over its own index (issue 13).
+    A page asks once (``inbox.views.common.request_counts``) and shares the answer."""
+    today = timezone.localdate()
+    # The query is a function of the user, their roles (held and lent) and the day: built by the
+    # ORM once for that key and kept as SQL, since building eight subqueries cost more than
+    # running them (bench/inbox.py, docs/performance.md).
+    key = (
+        user.pk,
+        today,
+        tuple(
+            (a.pk, a.role, a.org_id, getattr(getattr(a, "acting_for", None), "pk", None))
+            for a in user_assignments(user)
+        ),
+    )
+    compiled = _MENU_COUNT_SQL.get(key)
+    if compiled is None:
+        compiled = _menu_count_query(user, today)
+        if len(_MENU_COUNT_SQL) >= _MENU_COUNT_SQL_SIZE:
+            _MENU_COUNT_SQL.pop(next(iter(_MENU_COUNT_SQL)))
+        _MENU_COUNT_SQL[key] = compiled
+    alias, sql, params = compiled
+    with connections[alias].cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone() or (0,) * len(MENU_COUNT_KEYS)
+    # A subquery that cannot match anything (a user with no roles) comes back as NULL.
+    return {key: n or 0 for key, n in zip(MENU_COUNT_KEYS, row, strict=True)}
+
+
+MENU_COUNT_KEYS = ("inbox", "queue", "queue_waiting", "escalated", "unread", "report", "mentoring", "own_cases")
+_MENU_COUNT_SQL: dict[tuple, tuple[str, str, tuple]] = {}
+_MENU_COUNT_SQL_SIZE = 5000
+
+
+def _menu_count_query(user, today: datetime.date) -> tuple[str, str, tuple]:
+    from django.contrib.auth import get_user_model
+    from django.db.models import F, Func, Subquery
+
+    from .services.reports import report_tasks_for_user
+
+    def count(qs):
+        return Subquery(qs.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")[:1])
+
+    tasks = CaseTask.objects.filter(flow_task_type="HUMAN")
+    query = (
+        get_user_model()
+        .objects.filter(pk=user.pk)
+        .values_list(
+            count(tasks.filter(_open_mine_q(user))),
+            count(tasks.filter(_queue_q(user)).ready(today)),
+            count(tasks.filter(_queue_q(user)).waiting(today)),
+            count(_escalated(user).order_by()),
+            count(Notification.objects.filter(recipient=user, read_at__isnull=True)),
+            count(report_tasks_for_user(user).select_related(None)),
+            # Whether the front page has a 导师 day to show (mentor_day), without asking twice.
+            count(mentorships_of(user)),
+            count(Case.objects.filter(teacher__user_id=user.pk).exclude(state__in=CLOSED_STATES)),
+        )
+    )
+    sql, params = query.query.sql_with_params()
+    return query.db, sql, tuple(params)
 
 
 def archive_for_user(user) -> QuerySet[CaseTask]:
@@ -424,10 +501,16 @@ def tasks_in_scope(user) -> QuerySet[CaseTask]:
     return _task_base().filter(case__in=cases_for_user(user))
 
 
+def _escalated(user) -> QuerySet[CaseTask]:
+    org_ids = [a.org_id for a in user_assignments(user) if a.role in ACTING_ROLES]
+    return CaseTask.objects.filter(
+        flow_task_type="HUMAN", escalated_to_id__in=org_ids, status__in=[STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED]
+    )
+
+
 def escalated_for_user(user) -> QuerySet[CaseTask]:
     """督办: open tasks escalated to an organisation where the user holds an acting role."""
-    org_ids = [a.org_id for a in user_assignments(user) if a.role in ACTING_ROLES]
-    return _task_base().filter(escalated_to_id__in=org_ids, status__in=[STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED])
+    return _escalated(user).select_related(*TASK_RELATED)
 
 
 def deputies_for_user(user):
@@ -470,6 +553,14 @@ def task_for_user(user, task_id) -> CaseTask:
     return task
 
 
+def head_rows(tasks: QuerySet[CaseTask], n: int, *, offset: int = 0) -> list[CaseTask]:
+    """The first ``n`` of ``tasks`` (from ``offset``): the ids from the task table alone, in the
+    list's order, then the rows with what a list shows, joined for those ids only."""
+    ids = list(tasks.values_list("pk", flat=True)[offset : offset + n])
+    rows = CaseTask.objects.select_related(*TASK_RELATED).in_bulk(ids)
+    return [rows[i] for i in ids if i in rows]
+
+
 class ClampingPaginator(Paginator):
     """A page number past the end (an old bookmark, items moved on) shows the last page."""
 
@@ -492,22 +583,21 @@ class TaskPaginator(ClampingPaginator):
     def page(self, number):
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
-        ids = list(self.object_list.values_list("pk", flat=True)[bottom : bottom + self.per_page])
-        rows = CaseTask.objects.select_related(*TASK_RELATED).in_bulk(ids)
-        return self._get_page([rows[i] for i in ids if i in rows], number, self)
+        return self._get_page(head_rows(self.object_list, self.per_page, offset=bottom), number, self)
 
 
 def filter_tasks(qs: QuerySet[CaseTask], *, kind="", unit="", stage="", overdue="", q="") -> QuerySet[CaseTask]:
+    # 类别, 单位 and the name are carried on the task row (issue 13): no join to the case.
     if kind:
-        qs = qs.filter(case__kind=kind)
+        qs = qs.filter(case_kind=kind)
     if unit:
-        qs = qs.filter(case__unit_id=unit)
+        qs = qs.filter(unit_id=unit)
     if stage:
         qs = qs.filter(stage=stage)
     if overdue == "1":
         qs = qs.filter(due_at__lt=timezone.now(), finished__isnull=True)
     if q:
-        qs = qs.filter(case__teacher__name__contains=q.strip())
+        qs = qs.filter(trainee_name__contains=q.strip())
     return qs
 
 
@@ -716,7 +806,14 @@ def completeness_rows(user, *, org: Organisation | None = None, kind: str = "") 
 # --- the mentor's day ------------------------------------------------------------------
 
 
-def mentor_day(user) -> dict:
+def mentorships_of(user) -> QuerySet[CaseMentor]:
+    """The open cases ``user`` mentors (accepted pairings)."""
+    return CaseMentor.objects.filter(teacher__user_id=user.pk, status=MentorStatus.ACCEPTED).exclude(
+        case__state__in=CLOSED_STATES
+    )
+
+
+def mentor_day(user, counts: dict | None = None) -> dict:
     """What a mentor (or trainee) needs first thing: trainees, what is due soon, what came back.
 
     Only for users who mentor or are being trained; every part is a bounded query, however
@@ -726,15 +823,12 @@ def mentor_day(user) -> dict:
 
     today = timezone.localdate()
     week_end = today + datetime.timedelta(days=7)
-    mentorships = list(
-        CaseMentor.objects.filter(teacher__user=user, status=MentorStatus.ACCEPTED)
-        .exclude(case__state__in=CLOSED_STATES)
-        .select_related("case__teacher", "case__org")
-        .order_by("case__teacher__name")[:50]
-    )
-    is_trainee = Case.objects.filter(teacher__user=user).exclude(state__in=CLOSED_STATES).exists()
-    if not mentorships and not is_trainee:
+    counts = counts or menu_counts(user)
+    if not counts["mentoring"] and not counts["own_cases"]:
         return {}
+    mentorships = list(
+        mentorships_of(user).select_related("case__teacher", "case__org").order_by("case__teacher__name")[:50]
+    )
     inbox = inbox_for_user(user)
     record_tasks = {
         t.case_id: t

@@ -83,8 +83,7 @@ def _case_context(request, case, **extra):
         **_measures_context(user, case, extra),  # 培养教育的具体措施 (inbox/views/pairs.py)
         "case_file": file_rules.case_file(user, case),  # 一人一档, on a 类别2 case
         "can_manage": manager is not None and case.is_open,
-        "can_pause": manager is not None
-        and case.state not in (CaseState.PAUSED, *CLOSED_STATES),
+        "can_pause": manager is not None and case.state not in (CaseState.PAUSED, *CLOSED_STATES),
         "can_resume": manager is not None and case.state == CaseState.PAUSED,
         "can_withdraw": (
             case.state in ONE_STEP_BACK

@@ -10,6 +10,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from workflows import selectors
 from workflows.errors import GuardError
 
 
@@ -73,3 +74,12 @@ def file_response(filename: str, mimetype: str, content: bytes, *, no_store: boo
     if no_store:
         response["Cache-Control"] = "private, no-store"
     return response
+
+
+def request_counts(request) -> dict[str, int]:
+    """The menu's counts (``selectors.menu_counts``), asked once per request and shared by the menu,
+    the list's own count and the front page."""
+    counts = getattr(request, "_shuangpei_counts", None)
+    if counts is None:
+        counts = request._shuangpei_counts = selectors.menu_counts(request.user)
+    return counts

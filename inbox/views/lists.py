@@ -1,18 +1,73 @@
 """我的待办 / 待认领 / 已办 / 案例: lists on viewflow's ListModelView."""
 
 from django.middleware.csrf import get_token
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from viewflow.views import ListModelView
+from viewflow.views.list import DataSourceColumn
 
 from forms.cases import ApproveForm
 from forms.filters import TaskFilter
 from workflows import access, selectors
 from workflows.flows import OPEN_TASK_STATUSES
-from workflows.models import Case, CaseTask
+from workflows.models import Case, CaseKind, CaseState, CaseTask
 from workflows.services.reports import report_tasks_for_user
+
+from .common import request_counts
+
+_URL_FORMATS: dict[tuple[str, str], str] = {}
+_PK_MARK = 2**62 + 12345  # a number no pk reaches, marking where the pk goes in the URL
+
+
+def row_url(name: str, pk: int) -> str:
+    """``reverse(name, args=[pk])`` for a list's rows, resolved once per URL name (and script
+    prefix) rather than once per row: 25 rows × several links a row added up (bench/inbox.py)."""
+    key = (name, get_script_prefix())
+    pattern = _URL_FORMATS.get(key)
+    if pattern is None:
+        pattern = _URL_FORMATS[key] = reverse(name, args=[_PK_MARK]).replace(str(_PK_MARK), "{}")
+    return pattern.format(int(pk))
+
+
+class _ColumnCell:
+    """What each cell of a column repeats (its class and header), worked out once per page."""
+
+    __slots__ = ("css", "header")
+
+    def __init__(self, css: str, header: str):
+        self.css = css
+        self.header = header
+
+
+class LeanRowsMixin:
+    """For inbox/_list_table.html (every list here uses it)."""
+
+    def get_page_data(self, page):
+        """viewflow's rows of (column, value), with each column's cell class and header resolved
+        once per page (the template read them, and translated the header, once per cell)."""
+        links = set(self.get_object_link_columns)
+        columns = []
+        for column in self.list_columns.values():
+            header = column.header() if callable(column.header) else column.header
+            css = f"vf-list__table-cell-{column.column_type()}" + (" sp-cell-link" if column.attr_name in links else "")
+            # A column that is a method of this view returns its cell's text (or HTML) already.
+            ready = (
+                isinstance(column, DataSourceColumn) and column.data_source is self and not column._get_attr_boolean()
+            )
+            columns.append((column, _ColumnCell(css, str(header)), column.attr_name in links, ready))
+        for obj in page:
+            cells = []
+            for column, cell, link, ready in columns:
+                value = column.get_value(obj)
+                value = ("" if value is None else value) if ready else column.format_value(obj, value)
+                if link:
+                    value = format_html('<a href="{}">{}</a>', self.get_object_url(obj), value)
+                cells.append((cell, value))
+            yield obj, cells
 
 
 def _filter_query(request) -> str:
@@ -22,7 +77,7 @@ def _filter_query(request) -> str:
     return params.urlencode() + "&" if params else ""
 
 
-class TaskListView(ListModelView):
+class TaskListView(LeanRowsMixin, ListModelView):
     model = CaseTask
     filterset_class = TaskFilter
     columns = ("task_title", "trainee", "kind", "unit", "stage_label", "org_label", "due")
@@ -46,7 +101,17 @@ class TaskListView(ListModelView):
         return super().get_queryset()
 
     def get_object_url(self, obj):
-        return reverse("inbox:task", args=[obj.pk])
+        return row_url("inbox:task", obj.pk)
+
+    # The count of the unfiltered list, known already from the menu's counts (selectors.menu_counts).
+    menu_count_key = ""
+    FILTER_KEYS = ("kind", "unit", "stage", "overdue", "q")
+
+    def get_paginator(self, *args, **kwargs):
+        paginator = super().get_paginator(*args, **kwargs)
+        if self.menu_count_key and not any(self.request.GET.get(key) for key in self.FILTER_KEYS):
+            paginator.count = request_counts(self.request)[self.menu_count_key]
+        return paginator
 
     def get_filterset_kwargs(self, filterset_class):
         return {"data": self.request.GET or None, "request": self.request}
@@ -56,13 +121,18 @@ class TaskListView(ListModelView):
 
     task_title.short_description = _("事项")
 
+    @cached_property
+    def kind_labels(self) -> dict[str, str]:
+        """类别1 / 类别2, translated once per page rather than once per row."""
+        return {kind: gettext("类别%(kind)s") % {"kind": kind} for kind in CaseKind.values}
+
     def trainee(self, task):
-        return format_html('<a href="{}">{}</a>', reverse("inbox:case", args=[task.case_id]), task.case.teacher.name)
+        return format_html('<a href="{}">{}</a>', row_url("inbox:case", task.case_id), task.trainee_name)
 
     trainee.short_description = _("培养对象")
 
     def kind(self, task):
-        return _("类别%(kind)s") % {"kind": task.case.kind}
+        return self.kind_labels.get(task.case_kind, task.case_kind)
 
     kind.short_description = _("类别")
 
@@ -71,8 +141,12 @@ class TaskListView(ListModelView):
 
     unit.short_description = _("单位")
 
+    @cached_property
+    def stage_labels(self) -> dict[str, str]:
+        return {value: str(label) for value, label in CaseState.choices}
+
     def stage_label(self, task):
-        return task.get_stage_display()
+        return self.stage_labels.get(task.stage, task.stage)
 
     stage_label.short_description = _("办理时阶段")
 
@@ -85,14 +159,30 @@ class TaskListView(ListModelView):
         if task.due_at is None:
             return ""
         text = timezone.localtime(task.due_at).strftime("%Y-%m-%d")
-        if task.is_overdue:
-            return format_html('<span class="sp-overdue">{} {}</span>', text, _("已逾期"))
+        if task.finished is None and task.due_at < self.now:  # CaseTask.is_overdue, one clock a page
+            return format_html('<span class="sp-overdue">{} {}</span>', text, self.overdue_label)
         return text
+
+    @cached_property
+    def now(self):
+        return timezone.now()
+
+    @cached_property
+    def overdue_label(self) -> str:
+        return gettext("已逾期")
 
     due.short_description = _("办理期限")
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(list_title=self.title, filter_query=_filter_query(self.request), **kwargs)
+
+
+def _csrf_token(request) -> str:
+    """One masked CSRF token for every row's form (get_token masks afresh at each call)."""
+    token = getattr(request, "_sp_csrf_token", None)
+    if token is None:
+        token = request._sp_csrf_token = get_token(request)
+    return token
 
 
 def _post_button(request, url: str, label: str, *, css: str = "", confirm: str = "") -> str:
@@ -104,7 +194,7 @@ def _post_button(request, url: str, label: str, *, css: str = "", confirm: str =
         url,
         css,
         format_html(' data-turbo-confirm="{}"', confirm) if confirm else "",
-        get_token(request),
+        _csrf_token(request),
         request.get_full_path(),
         label,
     )
@@ -129,7 +219,7 @@ class ApproverListMixin:
         return format_html(
             '<input type="checkbox" name="task" value="{}" form="sp-bulk-form" class="sp-bulk-pick" aria-label="{}">',
             task.pk,
-            _("选择 %(name)s") % {"name": task.case.teacher.name},
+            _("选择 %(name)s") % {"name": task.trainee_name},
         )
 
     pick.short_description = _("选择")
@@ -140,15 +230,15 @@ class ApproverListMixin:
             buttons.append(
                 _post_button(
                     self.request,
-                    reverse("inbox:task_quick_approve", args=[task.pk]),
+                    row_url("inbox:task_quick_approve", task.pk),
                     _("同意"),
                     css="sp-quick-approve",
                     confirm=_("确定同意 %(name)s 的“%(step)s”？审核意见留空，案例将直接报上一级。")
-                    % {"name": task.case.teacher.name, "step": task.flow_task.task_title},
+                    % {"name": task.trainee_name, "step": task.flow_task.task_title},
                 )
             )
         if access.may_claim(self.request.user, task):
-            buttons.append(_post_button(self.request, reverse("inbox:task_claim", args=[task.pk]), _("认领")))
+            buttons.append(_post_button(self.request, row_url("inbox:task_claim", task.pk), _("认领")))
         if not buttons:
             return ""
         return format_html('<div class="sp-row-actions">{}</div>', format_html_join("", "{}", ((b,) for b in buttons)))
@@ -174,12 +264,7 @@ class InboxView(ApproverListMixin, TaskListView):
     selector = staticmethod(selectors.inbox_for_user)
     columns = ("pick",) + TaskListView.columns + ("actions",)
     queue_rows = 10  # the front page shows the head of 待认领; the rest is one click away
-
-    def get_queryset(self):
-        queryset = super().get_queryset()
-        # An own step that waits for the calendar stays listed (it is the user's), marked.
-        self._ready_on = selectors.not_yet_due_ids(self.queryset)
-        return queryset
+    menu_count_key = "inbox"
 
     def task_title(self, task):
         if task.owner_id and task.owner_id != self.request.user.pk:
@@ -189,8 +274,9 @@ class InboxView(ApproverListMixin, TaskListView):
                 task.title,
                 _("代%(who)s") % {"who": task.owner.get_full_name() or task.owner.get_username()},
             )
-        if task.pk in getattr(self, "_ready_on", {}):
-            ready_on = self._ready_on[task.pk]
+        if selectors.is_waiting(task):
+            # An own step that waits for the calendar stays listed (it is the user's), marked.
+            ready_on = selectors.ready_on_of(task.opens_on)
             when = ready_on.strftime("%Y-%m-%d") if ready_on else _("培养开始后")
             return format_html(
                 '{} <span class="sp-muted sp-not-yet">{}</span>',
@@ -209,17 +295,19 @@ class InboxView(ApproverListMixin, TaskListView):
         front = []
         if not self.request.GET:
             # The mentor's day (and the trainee's): on the front page of the inbox, above the list.
-            context.update(selectors.mentor_day(user))
+            context.update(selectors.mentor_day(user, request_counts(self.request)))
             # The unit's and the city's report rounds (附件2, 附件1 breakdown), with their countdown.
-            context["report_tasks"] = list(report_tasks_for_user(user)[:20])
+            if request_counts(self.request)["report"]:
+                context["report_tasks"] = list(report_tasks_for_user(user)[:20])
+            counts = request_counts(self.request)
             queue = selectors.actionable_queue_for_user(user).order_by("due_at", "id")
-            queue_count = queue.count()
+            queue_count = counts["queue"]
             if not context["paginator"].count:
                 # An empty 我的待办 while work waits to be claimed: say so, and where.
                 context["queue_hint"] = queue_count
-            front = list(queue[: self.queue_rows])
+            front = selectors.head_rows(queue, self.queue_rows) if queue_count else []
             context["front_queue_count"] = queue_count
-            context["front_queue_waiting"] = selectors.not_yet_due_queue_for_user(user).count()
+            context["front_queue_waiting"] = counts["queue_waiting"]
         context.update(self.bulk_context(tasks + front))
         if not self.request.GET:
             context["front_queue"] = [self._front_row(task) for task in front]
@@ -230,7 +318,7 @@ class InboxView(ApproverListMixin, TaskListView):
             "task": task,
             "url": self.get_object_url(task),
             "pick": self.pick(task),
-            "trainee": task.case.teacher.name,
+            "trainee": task.trainee_name,
             "unit": self.unit(task),
             "stage": self.stage_label(task),
             "due": self.due(task),
@@ -247,13 +335,16 @@ class QueueView(ApproverListMixin, TaskListView):
     columns = ("pick",) + TaskListView.columns + ("actions",)
 
     @property
+    def menu_count_key(self) -> str:
+        return "queue_waiting" if self.waiting else "queue"
+
+    @property
     def waiting(self) -> bool:
         return self.request.GET.get("waiting") == "1"
 
     def get_queryset(self):
         if self.waiting:
             self.queryset = selectors.not_yet_due_queue_for_user(self.request.user).order_by("due_at", "id")
-            self._ready_on = selectors.not_yet_due_ids(self.queryset)
             return super(TaskListView, self).get_queryset()
         return super().get_queryset()
 
@@ -262,7 +353,7 @@ class QueueView(ApproverListMixin, TaskListView):
 
     def task_title(self, task):
         if self.waiting:
-            ready_on = self._ready_on.get(task.pk)
+            ready_on = selectors.ready_on_of(task.opens_on)
             when = ready_on.strftime("%Y-%m-%d") if ready_on else _("培养开始后")
             return format_html(
                 '{} <span class="sp-muted">{}</span>', task.title, _("未到办理时间（%(when)s 起可办）") % {"when": when}
@@ -278,7 +369,7 @@ class QueueView(ApproverListMixin, TaskListView):
             context["list_title"] = _("待认领 · 未到办理时间（%(n)d）") % {"n": context["paginator"].count}
             context["queue_waiting_view"] = True
         else:
-            context["queue_waiting"] = selectors.not_yet_due_queue_for_user(self.request.user).count()
+            context["queue_waiting"] = request_counts(self.request)["queue_waiting"]
             context.update(self.bulk_context(list(context["object_list"])))
         return context
 
@@ -314,7 +405,7 @@ class ArchiveView(TaskListView):
     finished_at.short_description = _("办理时间")
 
 
-class CaseListView(ListModelView):
+class CaseListView(LeanRowsMixin, ListModelView):
     model = Case
     columns = ("trainee", "kind_label", "state_label", "org_label", "unit_label", "registered")
     object_link_columns = ("trainee",)

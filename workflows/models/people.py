@@ -76,6 +76,21 @@ class Teacher(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        teacher = super().from_db(db, field_names, values)
+        teacher._saved_name = teacher.__dict__.get("name")
+        return teacher
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        if getattr(self, "_saved_name", self.name) != self.name:
+            # The inbox shows the trainee's name from the task row (CaseTask.trainee_name).
+            from .tasks import CaseTask
+
+            CaseTask.objects.filter(case__teacher=self).update(trainee_name=self.name)
+        self._saved_name = self.name
+
     @property
     def is_party_member(self) -> bool:
         return self.party_status in PARTY_MEMBER_STATUSES

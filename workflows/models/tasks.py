@@ -1,6 +1,9 @@
 """Viewflow's process and task tables, with the columns the inbox filters and sorts on."""
 
+import datetime
+
 from django.db import models
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.models import AbstractProcess, AbstractTask
@@ -25,6 +28,45 @@ class CaseProcess(AbstractProcess):
     class Meta:
         verbose_name = _("流程")
         verbose_name_plural = _("流程")
+
+
+# A 提交支部审核 step whose training has not begun waits with no date: it sorts after every date.
+NOT_BEFORE_UNKNOWN = datetime.date(9999, 12, 31)
+
+
+class CaseTaskQuerySet(models.QuerySet):
+    def sync_case_facts(self) -> int:
+        """Copy 类别, 单位 and the trainee's name from each task's case onto the task rows (after a
+        teacher is renamed or a case moves with its teacher); one UPDATE."""
+        case = Case.objects.filter(pk=OuterRef("case_id"))
+        return self.update(
+            case_kind=Subquery(case.values("kind")[:1]),
+            unit_id=Subquery(case.values("unit_id")[:1]),
+            trainee_name=Subquery(case.values("teacher__name")[:1]),
+        )
+
+    def sync_opens_on(self) -> int:
+        """Recompute ``opens_on`` of the open 提交支部审核 steps among these tasks (after the city
+        changes a minimum training period); one UPDATE per distinct date."""
+        from ..flows import CaseFlow
+        from .obligations import ProgrammePolicy
+
+        policy = ProgrammePolicy.current()
+        by_day: dict[datetime.date | None, list[int]] = {}
+        for task in self.filter(flow_task=CaseFlow.submit, finished__isnull=True).select_related("case"):
+            by_day.setdefault(task.submit_opens_on(task.case, policy), []).append(task.pk)
+        for day, ids in by_day.items():
+            CaseTask.objects.filter(pk__in=ids).update(opens_on=day)
+        return sum(len(ids) for ids in by_day.values())
+
+    def ready(self, today: datetime.date | None = None):
+        """Steps that can be done today (no minimum training period still running)."""
+        today = today or timezone.localdate()
+        return self.filter(Q(opens_on__isnull=True) | Q(opens_on__lte=today))
+
+    def waiting(self, today: datetime.date | None = None):
+        """Steps 未到办理时间: a 提交支部审核 whose minimum training period has not passed."""
+        return self.filter(opens_on__gt=today or timezone.localdate())
 
 
 class CaseTask(AbstractTask):
@@ -80,6 +122,25 @@ class CaseTask(AbstractTask):
         related_name="escalated_tasks",
     )
     escalated_at = models.DateTimeField(_("升级时间"), null=True, blank=True)
+    # Carried from the case (issue 13) so that 我的待办 and 待认领 filter, sort and show a page from
+    # one index on this table, without joining the case and the teacher: written when the task is
+    # created, kept by ``CaseTaskQuerySet.sync_case_facts`` when a teacher is renamed or moved.
+    case_kind = models.CharField(_("类别"), max_length=1, blank=True)
+    unit = models.ForeignKey(
+        Organisation,
+        verbose_name=_("单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+    )
+    trainee_name = models.CharField(_("培养对象"), max_length=50, blank=True)
+    # 提交支部审核: the first day the minimum training period has passed
+    # (``services.training.earliest_submission``); before it the step is 未到办理时间.
+    opens_on = models.DateField(_("最早可办日期"), null=True, blank=True)
+
+    objects = CaseTaskQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("待办任务")
@@ -90,6 +151,20 @@ class CaseTask(AbstractTask):
             models.Index(fields=["owner", "status", "due_at"], name="task_inbox"),
             models.Index(fields=["case", "status"], name="task_case"),
             models.Index(fields=["escalated_to", "status"], name="task_escalated"),
+            # 待认领 and 我的待办 (issue 13): only the open human tasks, in the lists' order, with what
+            # their filters read, so a page and its count are an index(-only) scan on PostgreSQL.
+            models.Index(
+                fields=["org", "role", "due_at", "id"],
+                include=["case_id", "opens_on", "case_kind", "unit_id", "stage", "trainee_name"],
+                condition=Q(status="NEW", flow_task_type="HUMAN"),
+                name="task_queue_new",
+            ),
+            models.Index(
+                fields=["owner", "due_at", "id"],
+                include=["case_id", "opens_on", "case_kind", "unit_id", "stage", "trainee_name"],
+                condition=Q(status__in=["ASSIGNED", "STARTED"], flow_task_type="HUMAN"),
+                name="task_inbox_open",
+            ),
         ]
 
     def save(self, *args, **kwargs):
@@ -97,7 +172,28 @@ class CaseTask(AbstractTask):
         process = self.process if self.case_id is None else None
         if process is not None:
             self.case_id = process.case_id
+        if self._state.adding and self.case_id and not self.trainee_name:
+            self._copy_case_facts()
         super().save(*args, **kwargs)
+
+    def _copy_case_facts(self) -> None:
+        case = self._state.fields_cache.get("case")
+        if case is None or case.pk != self.case_id:
+            case = Case.objects.select_related("teacher").get(pk=self.case_id)
+            self.case = case
+        self.case_kind = case.kind
+        self.unit_id = case.unit_id
+        self.trainee_name = case.teacher.name
+        from ..flows import CaseFlow
+
+        if self.flow_task_type == "HUMAN" and self.flow_task == CaseFlow.submit:
+            self.opens_on = self.submit_opens_on(case)
+
+    @staticmethod
+    def submit_opens_on(case: Case, policy=None) -> datetime.date:
+        from ..services.training import earliest_submission
+
+        return earliest_submission(case, policy) or NOT_BEFORE_UNKNOWN
 
     @property
     def status_label(self) -> str:

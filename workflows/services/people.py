@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..errors import GuardError, NotInScope, NotPermitted
-from ..models import AuditAction, Case, Organisation, OrgKind, PartyStatus, Role, RoleAssignment, Sex, Teacher
+from ..models import AuditAction, Case, CaseTask, Organisation, OrgKind, PartyStatus, Role, RoleAssignment, Sex, Teacher
 from ..models.organisations import SCHOOL_LEVEL_KINDS, UNIT_KINDS
 from ..models.people import PARTY_MEMBER_STATUSES, PlannedKind
 from ..selectors import own_assignments
@@ -320,6 +320,7 @@ def save_teacher(acting: Acting, teacher: Teacher | None, values: dict, org: Org
         for case in cases:
             if case.is_open:
                 Case.objects.filter(pk=case.pk).update(org=org, scope_path=org.path, unit_id=org.unit_id)
+                CaseTask.objects.filter(case_id=case.pk).sync_case_facts()  # the inbox's 单位 column
         for case in cases or [None]:
             acting.log(
                 AuditAction.TRANSFER,

@@ -4,7 +4,17 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from ..errors import GuardError, NotInScope, NotPermitted
-from ..models import AuditAction, Organisation, OrgKind, ProgrammePolicy, RecordCadence, Role, UnitPolicy
+from ..flows import OPEN_TASK_STATUSES
+from ..models import (
+    AuditAction,
+    CaseTask,
+    Organisation,
+    OrgKind,
+    ProgrammePolicy,
+    RecordCadence,
+    Role,
+    UnitPolicy,
+)
 from ..selectors import own_assignments, units_for_user
 from .audit import audit_log
 
@@ -75,7 +85,11 @@ def city_policy_update(*, actor, min_months_1, min_months_2, attachment_max_mb) 
     city = Organisation.objects.filter(kind=OrgKind.CITY, parent__isnull=True).first()
     with transaction.atomic():
         policy = ProgrammePolicy.objects.select_for_update().filter(pk=1).first() or ProgrammePolicy(pk=1)
-        return _apply(actor, policy, values, org=city)
+        changes = _apply(actor, policy, values, org=city)
+        if "min_months_1" in changes or "min_months_2" in changes:
+            # The open 提交支部审核 steps open on another day now (CaseTask.opens_on).
+            CaseTask.objects.filter(status__in=OPEN_TASK_STATUSES).sync_opens_on()
+        return changes
 
 
 def unit_policy_update(*, actor, unit_id: int, record_every_months, remind_before_days, escalate_after_days) -> dict:

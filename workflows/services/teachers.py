@@ -4,7 +4,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from ..errors import NotInScope
-from ..models import AuditAction, Case, Role, Teacher
+from ..models import AuditAction, Case, CaseTask, Role, Teacher
 from ..selectors import teachers_for_user, user_holds_over
 from .audit import audit_log
 
@@ -76,6 +76,7 @@ def teacher_record_admin_edit(*, actor, teacher: Teacher, before: dict, reason: 
                 Case.objects.filter(pk=case.pk).update(
                     org=teacher.org, scope_path=teacher.org.path, unit_id=teacher.org.unit_id
                 )
+                CaseTask.objects.filter(case_id=case.pk).sync_case_facts()  # the inbox's 单位 column
     for case in cases or [None]:
         audit_log(
             actor=actor,

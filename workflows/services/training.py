@@ -57,11 +57,11 @@ def accepted_mentors(case: Case) -> list[CaseMentor]:
 # --- the training clock --------------------------------------------------------------
 
 
-def earliest_submission(case: Case) -> datetime.date | None:
+def earliest_submission(case: Case, policy: ProgrammePolicy | None = None) -> datetime.date | None:
     """The first day the minimum training period (set by the city) has passed, pauses excluded."""
     if case.training_started_on is None:
         return None
-    months = ProgrammePolicy.current().min_months(case.kind)
+    months = (policy or ProgrammePolicy.current()).min_months(case.kind)
     paused = case.paused_days
     if case.state == CaseState.PAUSED and case.paused_at:
         paused += max(0, (_today() - timezone.localdate(case.paused_at)).days)
@@ -202,6 +202,8 @@ def sync_obligations(case: Case, *, today: datetime.date | None = None, actor=No
     else:
         mentors = accepted_mentors(case)
         mentor_ids = {m.pk for m in mentors}
+        # The day 提交支部审核 opens follows the training clock (CaseTask.opens_on, the inbox's 未到办理时间).
+        CaseTask.objects.filter(case=case, status__in=OPEN_TASK_STATUSES).sync_opens_on()
         for task in open_tasks:
             if task.mentor_id and task.mentor_id not in mentor_ids:
                 _close(task, STATUS.CANCELED)
