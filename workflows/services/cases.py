@@ -32,7 +32,14 @@ from ..models import (
 )
 from ..models.cases import ACTIVE_STATES, CLOSED_STATES, ONE_STEP_BACK
 from ..routing import nearest_org_with_role
-from ..selectors import cases_for_user, teachers_for_user, user_holds, user_holds_over, users_holding
+from ..selectors import (
+    cases_for_user,
+    task_scope_checked,
+    teachers_for_user,
+    user_holds,
+    user_holds_over,
+    users_holding,
+)
 from .audit import audit_log, set_owner
 from .locking import locked_case
 from .notify import notify
@@ -119,17 +126,27 @@ task_check_actor = access.check_act
 
 def _open_task(actor, task_id: int, case: Case) -> CaseTask:
     """Re-read the task under the lock; refuse if someone else already handled it."""
-    task = CaseTask.objects.select_related("owner", "org").get(pk=task_id)
+    task = CaseTask.objects.select_related("owner", "org", "process").get(pk=task_id)
+    task.case = case  # the row just locked, with its teacher (the 回避 rule reads it)
     task_check_actor(actor, task)
     access.check_countersign_clear(task)  # 加签: the step waits for the colleague's opinion
     return task
 
 
-def _lookup_task_case_id(actor, task_id: int) -> int:
-    row = CaseTask.objects.filter(pk=task_id, flow_task_type="HUMAN").values_list("case_id", flat=True).first()
-    if row is None or not cases_for_user(actor).filter(pk=row).exists():
+def _lookup_task(actor, task_id: int) -> tuple[int, int]:
+    """(case id, process id) of a human task in ``actor``'s scope; 404 otherwise. Free when the
+    view has just read the task through ``selectors.task_for_user`` for the same user."""
+    row = task_scope_checked(actor, task_id)
+    if row is not None:
+        return row
+    row = CaseTask.objects.filter(pk=task_id, flow_task_type="HUMAN").values_list("case_id", "process_id").first()
+    if row is None or not cases_for_user(actor).filter(pk=row[0]).exists():
         raise NotInScope(_("未找到该任务，或它不在您的管辖范围内。"))
     return row
+
+
+def _lookup_task_case_id(actor, task_id: int) -> int:
+    return _lookup_task(actor, task_id)[0]
 
 
 def _expect_node(task: CaseTask, *nodes) -> None:
@@ -141,32 +158,45 @@ def _actor_role(task: CaseTask) -> str:
     return task.role or "mentor"
 
 
-def _claim_if_queued(actor, task: CaseTask, case: Case):
-    """Acting on a queued task claims it first, so the trail shows who took it."""
+def _claim_if_queued(actor, task: CaseTask, case: Case, *, finishing=False):
+    """Acting on a queued task claims it first, so the trail shows who took it.
+
+    ``finishing``: the caller completes the task in this transaction (``_finish`` saves it) and
+    writes the 认领 event itself, later (``_log_claim``); the claim then writes nothing now."""
     activation = task.flow_task.activation_class(task)
     activation.process.case = case
     if task.status == STATUS.NEW:
-        audit_log(
-            actor=actor,
-            action=AuditAction.CLAIM,
-            case=case,
-            role=_actor_role(task),
-            org=task.org,
-            task=task,
-            from_state=case.state,
-            to_state=case.state,
-            changes={"owner": [None, actor.get_username()], "auto": True},
-        )
         task.assigned = timezone.now()
-        activation.assign(actor)
+        if finishing:
+            task.owner, task.status = actor, STATUS.ASSIGNED  # viewflow's ``assign``, less its save
+        else:
+            _log_claim(actor, task, case, case.state)
+            activation.assign(actor)
     return activation
 
 
-def _finish(activation) -> None:
-    """Complete the viewflow task and open the next one for the case's new state."""
+def _log_claim(actor, task: CaseTask, case: Case, state: str) -> None:
+    audit_log(
+        actor=actor,
+        action=AuditAction.CLAIM,
+        case=case,
+        role=_actor_role(task),
+        org=task.org,
+        task=task,
+        from_state=state,
+        to_state=state,
+        changes={"owner": [None, actor.get_username()], "auto": True},
+    )
+
+
+def _finish(activation, *, countersigns_checked=False) -> None:
+    """Complete the viewflow task and open the next one for the case's new state.
+
+    ``countersigns_checked``: the task came through ``_open_task``, whose 加签 guard found none
+    open under this same lock, so there is none to cancel."""
     activation.start(None)
     activation.execute()
-    if isinstance(activation.task, CaseTask):  # report rounds (services/reports.py) have no 加签
+    if isinstance(activation.task, CaseTask) and not countersigns_checked:  # report rounds have no 加签
         cancel_side_tasks(activation.task)  # a 加签 left open on a finished step is moot
 
 
@@ -209,17 +239,39 @@ def _hand_back(actor, case: Case) -> None:
 
 
 def _transition(
-    actor, task_id: int, nodes, *, action: str, reason: str = "", perform, changes=None, hand_back=False, evidence=()
+    actor,
+    task_id: int,
+    nodes,
+    *,
+    action: str,
+    reason: str = "",
+    perform,
+    changes=None,
+    hand_back=False,
+    evidence=(),
+    review=False,
 ):
-    case_id = _lookup_task_case_id(actor, task_id)
-    with locked_case(case_id) as case:
+    """``review``: a review step (支部审核, 单位审核), whose ``perform`` only moves the FSM from
+    one review state to the next. Its 认领 and its own event are then written after the next task
+    is opened (same order, same transaction): audit_log takes the chain head's lock, which every
+    writer of every case waits for until this transaction commits, so taken last it is held for
+    as short as can be. And it has no training work to sync: 提交 closed it
+    (``sync_obligations``), nothing opens any outside 培养中, and the daily sync (``tick``) reads
+    only cases in 培养中."""
+    case_id, process_pk = _lookup_task(actor, task_id)
+    with locked_case(case_id, process_pk) as case:
         task = _open_task(actor, task_id, case)
         _expect_node(task, *nodes)
-        activation = _claim_if_queued(actor, task, case)
+        claimed = task.status == STATUS.NEW
+        activation = _claim_if_queued(actor, task, case, finishing=review)
         before = case.state
         result = perform(case, task)
         extra = result if isinstance(result, dict) else {}
         case.save()
+        if review:
+            _finish(activation, countersigns_checked=True)
+            if claimed:
+                _log_claim(actor, task, case, before)
         audit_log(
             actor=actor,
             action=action,
@@ -233,10 +285,12 @@ def _transition(
             changes={**(changes or {}), **extra},
             evidence=evidence,  # rows ``perform`` wrote (a list it appends to)
         )
-        _finish(activation)
+        if not review:
+            _finish(activation, countersigns_checked=True)
         if hand_back:
             _hand_back(actor, case)
-        sync_obligations(case)
+        if not review:
+            sync_obligations(case)
     return case
 
 
@@ -362,6 +416,7 @@ def case_approve(*, actor, task_id: int, reason: str = "", changes: dict | None 
         reason=(reason or "").strip(),
         perform=perform,
         changes=changes,
+        review=True,
     )
 
 
@@ -449,8 +504,8 @@ def case_return(*, actor, task_id: int, reason: str, to_state: str | None = None
     (``RETURN_TARGETS``; one step back when none is chosen). The reopened step lands with whoever
     handled it last, who is told who returned it and why."""
     reason = _limited_reason(reason, _("退回"))
-    case_id = _lookup_task_case_id(actor, task_id)
-    with locked_case(case_id) as case:
+    case_id, process_pk = _lookup_task(actor, task_id)
+    with locked_case(case_id, process_pk) as case:
         task = _open_task(actor, task_id, case)
         target = access.check_return_target(actor, task, to_state)
         activation = _claim_if_queued(actor, task, case)
@@ -470,7 +525,7 @@ def case_return(*, actor, task_id: int, reason: str, to_state: str | None = None
             reason=reason,
             changes={"to_stage": target, "recipients": [_name(u) for u in recipients]},
         )
-        _finish(activation)
+        _finish(activation, countersigns_checked=True)
         _hand_back(actor, case)
         sync_obligations(case)
         reopened = _lifecycle_tasks(case).filter(status__in=OPEN_TASK_STATUSES).order_by("-id").first()
@@ -512,8 +567,8 @@ def case_reject(*, actor, task_id: int, reason: str) -> Case:
     """不予通过: at 支部审核 or 单位审核 the reviewer ends the case with a reason. Its open tasks
     (training work too) are cancelled, its process ends, and the officers and mentors are told."""
     reason = _limited_reason(reason, _("不予通过"))
-    case_id = _lookup_task_case_id(actor, task_id)
-    with locked_case(case_id) as case:
+    case_id, process_pk = _lookup_task(actor, task_id)
+    with locked_case(case_id, process_pk) as case:
         task = _open_task(actor, task_id, case)
         access.check_reject(actor, task)
         activation = _claim_if_queued(actor, task, case)
@@ -544,7 +599,7 @@ def case_reject(*, actor, task_id: int, reason: str) -> Case:
                 **({"cancelled": cancelled} if cancelled else {}),
             },
         )
-        _finish(activation)  # ``route`` sends a closed case to ``end``
+        _finish(activation, countersigns_checked=True)  # ``route`` sends a closed case to ``end``
         sync_obligations(case)  # nothing of training stays open on a closed case
         notify(
             recipients,
