@@ -584,12 +584,21 @@ def task_scope_checked(user, task_id) -> tuple[int, int] | None:
     return getattr(user, "_shuangpei_tasks_in_scope", {}).get(int(task_id))
 
 
+def head_ids(tasks: QuerySet[CaseTask], n: int, *, offset: int = 0) -> list[int]:
+    """The ids of the first ``n`` of ``tasks`` (from ``offset``), from the task table alone."""
+    return list(tasks.values_list("pk", flat=True)[offset : offset + n])
+
+
+def rows_for_ids(*id_lists: list[int]) -> list[list[CaseTask]]:
+    """The rows of each list of ids, in its order, with what a list shows: one query for all."""
+    rows = CaseTask.objects.select_related(*TASK_RELATED).in_bulk([i for ids in id_lists for i in ids])
+    return [[rows[i] for i in ids if i in rows] for ids in id_lists]
+
+
 def head_rows(tasks: QuerySet[CaseTask], n: int, *, offset: int = 0) -> list[CaseTask]:
     """The first ``n`` of ``tasks`` (from ``offset``): the ids from the task table alone, in the
     list's order, then the rows with what a list shows, joined for those ids only."""
-    ids = list(tasks.values_list("pk", flat=True)[offset : offset + n])
-    rows = CaseTask.objects.select_related(*TASK_RELATED).in_bulk(ids)
-    return [rows[i] for i in ids if i in rows]
+    return rows_for_ids(head_ids(tasks, n, offset=offset))[0]
 
 
 class ClampingPaginator(Paginator):
@@ -611,10 +620,17 @@ class TaskPaginator(ClampingPaginator):
     ORDER BY … LIMIT is what made a busy queue slow (bench/inbox.py, docs/performance.md).
     """
 
+    # Ids of another list shown on the same page (the front page's head of 待认领), whose rows
+    # are read in the same query as the page's own: ``also_rows`` after ``page``.
+    also_ids: list[int] = []
+    also_rows: list[CaseTask] = []
+
     def page(self, number):
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
-        return self._get_page(head_rows(self.object_list, self.per_page, offset=bottom), number, self)
+        ids = head_ids(self.object_list, self.per_page, offset=bottom) if self.count else []
+        rows, self.also_rows = rows_for_ids(ids, self.also_ids)
+        return self._get_page(rows, number, self)
 
 
 def filter_tasks(qs: QuerySet[CaseTask], *, kind="", unit="", stage="", overdue="", q="") -> QuerySet[CaseTask]:

@@ -266,6 +266,13 @@ class InboxView(ApproverListMixin, TaskListView):
     queue_rows = 10  # the front page shows the head of 待认领; the rest is one click away
     menu_count_key = "inbox"
 
+    def get_paginator(self, *args, **kwargs):
+        paginator = super().get_paginator(*args, **kwargs)
+        if not self.request.GET and request_counts(self.request)["queue"]:
+            queue = selectors.actionable_queue_for_user(self.request.user).order_by("due_at", "id")
+            paginator.also_ids = selectors.head_ids(queue, self.queue_rows)
+        return paginator
+
     def task_title(self, task):
         if task.owner_id and task.owner_id != self.request.user.pk:
             # 代理人: the principal's step, in the deputy's 我的待办 (selectors.inbox_for_user).
@@ -300,12 +307,11 @@ class InboxView(ApproverListMixin, TaskListView):
             if request_counts(self.request)["report"]:
                 context["report_tasks"] = list(report_tasks_for_user(user)[:20])
             counts = request_counts(self.request)
-            queue = selectors.actionable_queue_for_user(user).order_by("due_at", "id")
             queue_count = counts["queue"]
             if not context["paginator"].count:
                 # An empty 我的待办 while work waits to be claimed: say so, and where.
                 context["queue_hint"] = queue_count
-            front = selectors.head_rows(queue, self.queue_rows) if queue_count else []
+            front = context["paginator"].also_rows  # read with the page's rows (get_paginator)
             context["front_queue_count"] = queue_count
             context["front_queue_waiting"] = counts["queue_waiting"]
         context.update(self.bulk_context(tasks + front))
