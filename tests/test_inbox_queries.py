@@ -43,15 +43,20 @@ def _more_cases(w, n, prefix):
         register(w.officer, make_teacher(f"{prefix}{i}", w.branch, is_backbone=True), "1")
 
 
-@pytest.mark.parametrize("page", ["/inbox/", "/inbox/queue/"])
-@pytest.mark.parametrize("query", FILTERS)
-def test_a_list_page_takes_at_most_ten_queries(world, page, query):
+def test_a_list_page_takes_at_most_ten_queries(world):
+    """Both lists, unfiltered and with each filter (one scene for all twelve pages)."""
     w = world
     _more_cases(w, 3, "王老师")
     claimed = open_tasks(register(w.officer, w.candidate1, "1"))[0]
     task_svc.task_claim(actor=w.officer, task_id=claimed.pk)
-    queries = _queries(client_for(w.officer), page + query)
-    assert len(queries) <= MAX_QUERIES, "\n".join(queries)
+    client = client_for(w.officer)
+    over = {}
+    for page in ("/inbox/", "/inbox/queue/"):
+        for query in FILTERS:
+            queries = _queries(client, page + query)
+            if len(queries) > MAX_QUERIES:
+                over[page + query] = queries
+    assert not over, "\n\n".join(f"{url}: {len(q)}\n" + "\n".join(q) for url, q in over.items())
 
 
 @pytest.mark.parametrize("page", ["/inbox/", "/inbox/queue/"])
