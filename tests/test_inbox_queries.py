@@ -145,3 +145,24 @@ def test_the_day_a_submission_opens_follows_the_clock_and_the_city_policy(world)
     submit.refresh_from_db()
     assert submit.opens_on == add_months(today - datetime.timedelta(days=400), 12) <= today
     assert selectors.actionable_queue_for_user(w.officer).filter(pk=submit.pk).exists()
+
+
+def _in_training(w, name):
+    case = register(w.officer, make_teacher(name, w.branch, is_backbone=True), "1")
+    act(w.officer, open_tasks(case)[0], action="pair", mentors=[w.member_mentor.pk])
+    act(w.member_mentor.user, open_tasks(case)[0], action="accept")
+    return case
+
+
+def test_a_mentors_front_page_does_not_grow_with_the_trainees(world):
+    w = world
+    _in_training(w, "学员甲")
+    client = client_for(w.member_mentor.user)
+    one = _queries(client, "/inbox/")
+    assert "学员甲" in client.get("/inbox/").content.decode()
+    _in_training(w, "学员乙")
+    _in_training(w, "学员丙")
+    three = _queries(client, "/inbox/")
+    body = client.get("/inbox/").content.decode()
+    assert "学员乙" in body and "学员丙" in body
+    assert len(three) == len(one), "\n".join(three)

@@ -4,7 +4,7 @@ import datetime
 
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db import connections
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
 from django.utils import timezone
 from viewflow.workflow.status import STATUS
 
@@ -883,16 +883,26 @@ def mentor_day(user, counts: dict | None = None) -> dict:
             "-due_at"
         )
     }
+    case_ids = [m.case_id for m in mentorships]
+    # Each trainee's records and this semester's works, two queries for them all (not three a trainee).
+    records = {
+        row["case_id"]: row
+        for row in TrainingRecord.objects.filter(case_id__in=case_ids, superseded_by__isnull=True)
+        .values("case_id")
+        .annotate(last=Max("date"), n=Count("id"))
+    }
+    works: dict[int, list] = {}
+    for work in SemesterWork.objects.filter(case_id__in=case_ids, semester_end__gte=today).order_by("item"):
+        works.setdefault(work.case_id, []).append(work)
     trainees = []
     for mentorship in mentorships:
         case = mentorship.case
-        records = TrainingRecord.objects.filter(case=case, superseded_by__isnull=True)
         trainees.append(
             {
                 "case": case,
-                "last_record": records.order_by("-date").values_list("date", flat=True).first(),
-                "record_count": records.count(),
-                "works": list(case.works.filter(semester_end__gte=today).order_by("item")),
+                "last_record": records.get(case.pk, {}).get("last"),
+                "record_count": records.get(case.pk, {}).get("n", 0),
+                "works": works.get(case.pk, []),
                 "record_task": record_tasks.get(case.pk),
                 "can_record": case.state in ("training", "branch_review", "unit_review"),
             }
