@@ -172,12 +172,18 @@ class CaseTask(AbstractTask):
         process = self.process if self.case_id is None else None
         if process is not None:
             self.case_id = process.case_id
-        if self._state.adding and self.case_id and not self.trainee_name:
+        if self.flow_task and not self.flow_task_type:
+            self.flow_task_type = self.flow_task.task_type
+        # Only a person's step is listed; viewflow's gateway rows need no copies (nor the query).
+        if self._state.adding and self.case_id and self.flow_task_type == "HUMAN" and not self.trainee_name:
             self._copy_case_facts()
         super().save(*args, **kwargs)
 
     def _copy_case_facts(self) -> None:
         case = self._state.fields_cache.get("case")
+        process = self._state.fields_cache.get("process")
+        if case is None and process is not None:
+            case = process._state.fields_cache.get("case")  # the activation's process holds it
         if case is None or case.pk != self.case_id:
             case = Case.objects.select_related("teacher").get(pk=self.case_id)
             self.case = case
