@@ -186,3 +186,25 @@ def test_two_tick_processes_at_once_send_each_reminder_once():
     sent = [re.search(r"到期提醒 (\d+) 条，逾期提醒 (\d+) 条，升级督办 (\d+) 条", out.decode()) for out, _ in outputs]
     assert all(sent), outputs
     assert [sum(int(m.group(k)) for m in sent) for k in (1, 2, 3)] == [4, 8, 4]
+
+
+def test_a_pass_with_nothing_to_send_locks_nothing_and_does_not_grow_with_the_tasks(world):
+    """A step reminded as overdue, its escalation not yet due, needs nothing until then: a pass
+    decides that before taking any lock (a province holds tens of thousands of such steps)."""
+    from django.test.utils import CaptureQueriesContext
+
+    _case, first = _in_training(world, "甲学员")
+    later = first.due_at + timedelta(hours=12)  # the morning after the due day (due: its end)
+    tick(now=later)  # sends the 逾期提醒
+    assert _counts(first)["overdue"] == (1, 1)
+    with CaptureQueriesContext(connection) as one:
+        report = tick(now=later + timedelta(minutes=1))
+    assert report.overdue == 0
+    for name in ("乙学员", "丙学员", "丁学员"):
+        _in_training(world, name)
+    tick(now=later)
+    with CaptureQueriesContext(connection) as four:
+        tick(now=later + timedelta(minutes=1))
+    assert len(four) == len(one), "\n".join(q["sql"][:200] for q in four.captured_queries)
+    assert not [q["sql"] for q in four.captured_queries if "FOR UPDATE" in q["sql"]]
+    assert {key: n for key, n in _counts(first).items()} == {"due_soon": (0, 0), "overdue": (1, 1), "escalated": (0, 0)}

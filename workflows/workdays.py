@@ -91,10 +91,11 @@ def is_workday(day: datetime.date) -> bool:
     return Calendar(day, day).is_workday(day)
 
 
-def add_workdays(day: datetime.date, n: int) -> datetime.date:
+def add_workdays(day: datetime.date, n: int, cal: Calendar | None = None) -> datetime.date:
     """The ``n``-th working day after ``day`` (n ≥ 1); with n = 0, ``day`` itself if it is a
-    working day, else the next one. Negative ``n`` counts back."""
-    cal = _calendar_around(day, n)
+    working day, else the next one. Negative ``n`` counts back. ``cal``: a calendar already read
+    for a window around ``day`` (a pass over many days reads the city's table once)."""
+    cal = cal or _calendar_around(day, n)
     step = ONE_DAY if n >= 0 else -ONE_DAY
     if n == 0:
         while not cal.is_workday(day):
@@ -114,13 +115,13 @@ def due_in_workdays(n: int, now: datetime.datetime | None = None) -> datetime.da
     return end_of_day(add_workdays(today, n))
 
 
-def remind_from(due: datetime.datetime, n: int) -> datetime.datetime:
+def remind_from(due: datetime.datetime, n: int, cal: Calendar | None = None) -> datetime.datetime:
     """When the 到期提醒 starts: the beginning of the working day ``n`` working days before the
     due day (n = 0: the due day itself)."""
-    day = add_workdays(timezone.localdate(due), -n) if n else timezone.localdate(due)
+    day = add_workdays(timezone.localdate(due), -n, cal) if n else timezone.localdate(due)
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
-def escalate_from(due: datetime.datetime, n: int) -> datetime.datetime:
+def escalate_from(due: datetime.datetime, n: int, cal: Calendar | None = None) -> datetime.datetime:
     """When an overdue task is escalated: the end of the ``n``-th working day after the due day."""
-    return end_of_day(add_workdays(timezone.localdate(due), n))
+    return end_of_day(add_workdays(timezone.localdate(due), n, cal))

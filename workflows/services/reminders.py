@@ -35,7 +35,7 @@ from ..models import (
 from ..models.cases import ACTIVE_STATES
 from ..models.people import ACTING_ROLES
 from ..selectors import users_holding
-from ..workdays import escalate_from, remind_from
+from ..workdays import Calendar, escalate_from, remind_from
 from .audit import actor_display_name, audit_log, lock_chain_head
 from .locking import locked_case
 from .training import sync_obligations
@@ -218,10 +218,24 @@ def tick(now: datetime.datetime | None = None) -> TickReport:
         )
         .exclude(Q(due_at__gt=now) & Exists(reminded.filter(key="due_soon")))
         .order_by("pk")
-        .values_list("pk", "case__unit_id")
+        .values_list("pk", "case__unit_id", "due_at", "overdue_at", Exists(reminded.filter(key="overdue")))
     )
-    for task_id, unit_id in list(candidates):
+    rows = list(candidates)
+    # What each candidate needs now, decided before any lock: most need nothing yet (reminded
+    # as overdue, escalation not yet due; or not yet in their reminder window), and a pass over
+    # a province's tens of thousands of open steps must not take the chain's lock for each
+    # (bench/province.py, docs/performance.md). _remind decides again under the lock.
+    cal = None
+    if rows:
+        days = [timezone.localdate(due) for _pk, _unit, due, _o, _r in rows]
+        cal = Calendar(min(days) - timedelta(days=120), max(days) + timedelta(days=120))
+    for task_id, unit_id, due, overdue_at, overdue_sent in rows:
         policy = policies.get(unit_id) or UnitPolicy()
+        if now < due:
+            if now < remind_from(due, policy.remind_before_days, cal):
+                continue
+        elif overdue_sent and overdue_at is not None and now < escalate_from(due, policy.escalate_after_days, cal):
+            continue
         with transaction.atomic():
             # The audit chain's head first, as every audited writer takes it after its own rows: a
             # service that audited and then closes this task must not wait for us while we wait
