@@ -370,14 +370,19 @@ def _open_mine_q(user) -> Q:
     return q & Q(status__in=[STATUS.ASSIGNED, STATUS.STARTED])
 
 
-def _queue_q(user) -> Q:
-    q = Q(pk__in=[])
+def _queue_groups(user) -> list[Q]:
+    """待认领's parts, one per role the user holds: (that role, at these organisations)."""
     by_role: dict[str, list[int]] = {}
     for a in user_assignments(user):
         if a.role in ACTING_ROLES:
             by_role.setdefault(a.role, []).append(a.org_id)
-    for role, org_ids in by_role.items():
-        q |= Q(role=role, org_id__in=org_ids)
+    return [Q(role=role, org_id__in=org_ids) for role, org_ids in by_role.items()]
+
+
+def _queue_q(user, groups: list[Q] | None = None) -> Q:
+    q = Q(pk__in=[])
+    for group in _queue_groups(user) if groups is None else groups:
+        q |= group
     q &= Q(status=STATUS.NEW)
     if user.is_authenticated:
         # 回避: the steps of one's own case are not offered (workflows/access/tasks.check_not_own_case).
@@ -465,21 +470,30 @@ _MENU_COUNT_SQL_SIZE = 5000
 
 def _menu_count_query(user, today: datetime.date) -> tuple[str, str, tuple]:
     from django.contrib.auth import get_user_model
-    from django.db.models import F, Func, Subquery
+    from django.db.models import ExpressionWrapper, F, Func, IntegerField, Subquery, Value
 
     from .services.reports import report_tasks_for_user
 
     def count(qs):
         return Subquery(qs.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")[:1])
 
+    def summed(parts):
+        total = Value(0)
+        for part in parts:
+            total = total + part
+        return ExpressionWrapper(total, output_field=IntegerField())
+
+    groups = _queue_groups(user)
     tasks = CaseTask.objects.filter(flow_task_type="HUMAN")
     query = (
         get_user_model()
         .objects.filter(pk=user.pk)
         .values_list(
             count(tasks.filter(_open_mine_q(user))),
-            count(tasks.filter(_queue_q(user)).ready(today)),
-            count(tasks.filter(_queue_q(user)).waiting(today)),
+            # 待认领 counted role by role and added up: each part is an index-only scan of
+            # task_queue_new, where their OR was a bitmap scan of every queued row's page.
+            summed(count(tasks.filter(_queue_q(user, [g])).ready(today)) for g in groups),
+            summed(count(tasks.filter(_queue_q(user, [g])).waiting(today)) for g in groups),
             count(_escalated(user).order_by()),
             count(Notification.objects.filter(recipient=user, read_at__isnull=True)),
             count(report_tasks_for_user(user).select_related(None)),
@@ -589,9 +603,21 @@ def head_ids(tasks: QuerySet[CaseTask], n: int, *, offset: int = 0) -> list[int]
     return list(tasks.values_list("pk", flat=True)[offset : offset + n])
 
 
+# What a list row shows beyond the task row itself (the trainee's name and 类别 are on it): the
+# case and trainee (回避), the unit, the step's organisation and holder. A training task's
+# period or semester (duty, work) is read apart, only when the page has one.
+LIST_RELATED = ("case__teacher", "unit", "org", "owner")
+
+
 def rows_for_ids(*id_lists: list[int]) -> list[list[CaseTask]]:
-    """The rows of each list of ids, in its order, with what a list shows: one query for all."""
-    rows = CaseTask.objects.select_related(*TASK_RELATED).in_bulk([i for ids in id_lists for i in ids])
+    """The rows of each list of ids, in its order, with what a list shows: one query for all
+    (and one more if a row is a training task)."""
+    from django.db.models import prefetch_related_objects
+
+    rows = CaseTask.objects.select_related(*LIST_RELATED).in_bulk([i for ids in id_lists for i in ids])
+    training = [t for t in rows.values() if t.duty_id or t.work_id]
+    if training:
+        prefetch_related_objects(training, "duty", "work")
     return [[rows[i] for i in ids if i in rows] for ids in id_lists]
 
 

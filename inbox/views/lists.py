@@ -161,7 +161,7 @@ class TaskListView(LeanRowsMixin, ListModelView):
     kind.short_description = _("类别")
 
     def unit(self, task):
-        return task.case.unit.name
+        return task.unit.name if task.unit_id else ""
 
     unit.short_description = _("单位")
 
