@@ -119,9 +119,6 @@ DATABASES = {
     if os.environ.get("DATABASE_URL")
     else _sqlite
 }
-# The inbox's covering indexes INCLUDE columns on PostgreSQL (issue 13); SQLite builds them
-# without those and says so on every command: it is expected there, not a fault.
-SILENCED_SYSTEM_CHECKS = ["models.W040"]
 
 # django-axes first: it refuses a locked-out account or address before any password is checked.
 AUTHENTICATION_BACKENDS = [
