@@ -621,12 +621,6 @@ def rows_for_ids(*id_lists: list[int]) -> list[list[CaseTask]]:
     return [[rows[i] for i in ids if i in rows] for ids in id_lists]
 
 
-def head_rows(tasks: QuerySet[CaseTask], n: int, *, offset: int = 0) -> list[CaseTask]:
-    """The first ``n`` of ``tasks`` (from ``offset``): the ids from the task table alone, in the
-    list's order, then the rows with what a list shows, joined for those ids only."""
-    return rows_for_ids(head_ids(tasks, n, offset=offset))[0]
-
-
 class ClampingPaginator(Paginator):
     """A page number past the end (an old bookmark, items moved on) shows the last page."""
 
