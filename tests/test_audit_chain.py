@@ -15,7 +15,7 @@ from tests.test_audit_verify import verify_command
 from workflows import chain
 from workflows.models import AuditAction, AuditChainHead, AuditEvent
 from workflows.services import cases as svc
-from workflows.services.audit import audit_log
+from workflows.services.audit import audit_log, audit_log_many
 
 
 def test_events_form_one_linked_chain(world):
@@ -78,6 +78,31 @@ def test_the_hand_written_canonical_form_is_sorted_key_json(fields):
     ).encode("utf-8")
     assert json.loads(reference)["at"] == "2026-11-16T02:00:00.000005+00:00"
     assert chain.event_hash(**values) == hashlib.sha256(reference).hexdigest()
+
+
+def test_a_batch_appends_as_consecutive_calls_would(world):
+    """``audit_log_many`` (an approval's 认领 and 审核通过 under one take of the head's lock):
+    consecutive seqs, each event chained to the one before, the head at the last, the same
+    columns ``audit_log`` writes, and the verifier content."""
+    w = world
+    single = audit_log(actor=w.officer, action=AuditAction.EDIT, case=None, changes={"a": (1, 2)})
+    with transaction.atomic():
+        first, second = audit_log_many(
+            [
+                {"actor": w.officer, "action": AuditAction.EDIT, "case": None, "changes": {"a": (1, 2)}},
+                {"actor": None, "action": AuditAction.POLICY, "case": None, "reason": "理由"},
+            ]
+        )
+    assert (first.seq, second.seq) == (single.seq + 1, single.seq + 2)
+    assert first.prev_hash == single.hash and second.prev_hash == first.hash
+    assert first.at <= second.at
+    columns = ("actor_id", "actor_name", "role", "org_id", "case_id", "action", "changes", "evidence")
+    stored = AuditEvent.objects.filter(pk__in=[single.pk, first.pk]).order_by("seq").values_list(*columns)
+    assert stored[0] == stored[1]
+    assert AuditEvent.objects.get(pk=second.pk).actor_name == "系统"
+    assert AuditChainHead.objects.values_list("seq", "hash").get() == (second.seq, second.hash)
+    assert audit_log_many([]) == []
+    assert verify_command()[0] == 0
 
 
 def test_a_lost_head_row_is_rebuilt_from_the_newest_event(world):

@@ -157,6 +157,25 @@ def test_the_deputy_approves_the_principals_branch_review_and_the_trail_names_bo
     assert not AuditEvent.objects.filter(actor=s.zhang, actor_name__contains="代").exists()
 
 
+def test_the_deputy_approving_a_queued_step_is_named_on_both_its_events(scene):
+    """An approval of a queued step writes 认领 and 审核通过 together (``audit_log_many``): both
+    go through the same fields as ``audit_log``, so both say whom the deputy stood in for."""
+    s = scene
+    arrange(s)
+    task = one_open(s.queued)
+    assert task.owner_id is None
+    with on(WED):
+        response = client_for(s.li).post(f"/inbox/tasks/{task.pk}/act/", {"action": "approve", "reason": "同意"})
+        assert response.status_code == 302, response.content.decode()[:1500]
+    claim, approve = AuditEvent.objects.filter(case=s.queued).order_by("-seq")[:2][::-1]
+    assert (claim.action, approve.action) == (AuditAction.CLAIM, AuditAction.APPROVE)
+    assert approve.seq == claim.seq + 1 and approve.prev_hash == claim.hash
+    for event in (claim, approve):
+        assert (event.actor, event.actor_name) == (s.li, "李四（代张三）")
+        assert event.changes["on_behalf_of"] == "张三"
+        assert (event.role, event.org) == (Role.BRANCH_SECRETARY, s.w.branch)
+
+
 def test_before_the_start_the_deputy_sees_and_does_nothing(scene):
     s = scene
     arrange(s)

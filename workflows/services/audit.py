@@ -46,6 +46,67 @@ def audit_log(
     itself: ``actor_name`` "李四（代张三）" and ``changes["on_behalf_of"]``. Every service that
     acts on a task already passes the capacity it acted in, so none has to remember this.
     """
+    return audit_log_many(
+        [
+            {
+                "actor": actor,
+                "action": action,
+                "case": case,
+                "role": role,
+                "org": org,
+                "from_state": from_state,
+                "to_state": to_state,
+                "reason": reason,
+                "changes": changes,
+                "task": task,
+                "evidence": evidence,
+            }
+        ]
+    )[0]
+
+
+def audit_log_many(events: list[dict]) -> list[AuditEvent]:
+    """Append several events one after the other, as that many ``audit_log`` calls would (same
+    fields, 代理人 included; consecutive ``seq``, each chained to the one before), under one
+    take of the chain head's lock: one head read, one insert of all the events, one head update.
+    ``audit_log`` is this with one event: the only writer of the trail.
+
+    ``events``: ``audit_log``'s keyword arguments, one dict per event, in the chain's order
+    (an approval's 认领 then its 审核通过).
+    """
+    rows = [_event_fields(**kwargs) for kwargs in events]
+    if not rows:
+        return []
+    with transaction.atomic(savepoint=False):  # a no-op inside the caller's transaction
+        head = _locked_head()
+        seq, prev = head.seq, head.hash
+        built = []
+        for fields in rows:
+            seq += 1
+            at = timezone.now()
+            digest = chain.event_hash(seq=seq, at=at, prev_hash=prev, **fields)
+            built.append(AuditEvent(seq=seq, at=at, prev_hash=prev, hash=digest, **fields))
+            prev = digest
+        created = AuditEvent.objects.bulk_create(built)
+        AuditChainHead.objects.filter(pk=head.pk).update(seq=seq, hash=prev)
+    return created
+
+
+def _event_fields(
+    *,
+    actor,
+    action: str,
+    case: Case | None,
+    role: str = "",
+    org: Organisation | None = None,
+    from_state: str = "",
+    to_state: str = "",
+    reason: str = "",
+    changes: dict | None = None,
+    task=None,
+    evidence=(),
+) -> dict:
+    """An event's columns, but for its place in the chain (``seq``, ``at``, the hashes)."""
     principal = _on_behalf_of(actor, role, org, task)
     actor_name = actor_display_name(actor)
     if principal is not None:
@@ -54,7 +115,7 @@ def audit_log(
             "principal": actor_display_name(principal),
         }
         changes = {**(changes or {}), "on_behalf_of": actor_display_name(principal)}
-    fields = {
+    return {
         "actor_id": getattr(actor, "pk", None),
         "actor_name": str(actor_name),
         "role": str(role or ""),
@@ -69,14 +130,6 @@ def audit_log(
         "changes": json.loads(json.dumps(changes or {})),
         "evidence": [chain.evidence_entry(obj) for obj in evidence],
     }
-    with transaction.atomic(savepoint=False):  # a no-op inside the caller's transaction
-        head = _locked_head()
-        seq = head.seq + 1
-        at = timezone.now()
-        digest = chain.event_hash(seq=seq, at=at, prev_hash=head.hash, **fields)
-        event = AuditEvent.objects.create(seq=seq, at=at, prev_hash=head.hash, hash=digest, **fields)
-        AuditChainHead.objects.filter(pk=head.pk).update(seq=seq, hash=digest)
-    return event
 
 
 def _on_behalf_of(actor, role, org, task):

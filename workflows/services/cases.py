@@ -40,7 +40,7 @@ from ..selectors import (
     user_holds_over,
     users_holding,
 )
-from .audit import audit_log, set_owner
+from .audit import audit_log, audit_log_many, set_owner
 from .locking import locked_case
 from .notify import notify
 from .training import check_gate, sync_obligations
@@ -162,7 +162,7 @@ def _claim_if_queued(actor, task: CaseTask, case: Case, *, finishing=False):
     """Acting on a queued task claims it first, so the trail shows who took it.
 
     ``finishing``: the caller completes the task in this transaction (``_finish`` saves it) and
-    writes the 认领 event itself, later (``_log_claim``); the claim then writes nothing now."""
+    writes the 认领 event itself, later (``_claim_event``); the claim then writes nothing now."""
     activation = task.flow_task.activation_class(task)
     activation.process.case = case
     if task.status == STATUS.NEW:
@@ -175,18 +175,23 @@ def _claim_if_queued(actor, task: CaseTask, case: Case, *, finishing=False):
     return activation
 
 
+def _claim_event(actor, task: CaseTask, case: Case, state: str) -> dict:
+    """The 认领 event of acting on a queued task (``audit_log``'s arguments)."""
+    return {
+        "actor": actor,
+        "action": AuditAction.CLAIM,
+        "case": case,
+        "role": _actor_role(task),
+        "org": task.org,
+        "task": task,
+        "from_state": state,
+        "to_state": state,
+        "changes": {"owner": [None, actor.get_username()], "auto": True},
+    }
+
+
 def _log_claim(actor, task: CaseTask, case: Case, state: str) -> None:
-    audit_log(
-        actor=actor,
-        action=AuditAction.CLAIM,
-        case=case,
-        role=_actor_role(task),
-        org=task.org,
-        task=task,
-        from_state=state,
-        to_state=state,
-        changes={"owner": [None, actor.get_username()], "auto": True},
-    )
+    audit_log(**_claim_event(actor, task, case, state))
 
 
 def _finish(activation, *, countersigns_checked=False) -> None:
@@ -268,24 +273,25 @@ def _transition(
         result = perform(case, task)
         extra = result if isinstance(result, dict) else {}
         case.save()
+        event = {
+            "actor": actor,
+            "action": action,
+            "case": case,
+            "role": _actor_role(task),
+            "org": task.org,
+            "task": task,
+            "from_state": before,
+            "to_state": case.state,
+            "reason": reason,
+            "changes": {**(changes or {}), **extra},
+            "evidence": evidence,  # rows ``perform`` wrote (a list it appends to)
+        }
         if review:
             _finish(activation, countersigns_checked=True)
-            if claimed:
-                _log_claim(actor, task, case, before)
-        audit_log(
-            actor=actor,
-            action=action,
-            case=case,
-            role=_actor_role(task),
-            org=task.org,
-            task=task,
-            from_state=before,
-            to_state=case.state,
-            reason=reason,
-            changes={**(changes or {}), **extra},
-            evidence=evidence,  # rows ``perform`` wrote (a list it appends to)
-        )
-        if not review:
+            # 认领 and the step's own event, in that order, under one take of the head's lock.
+            audit_log_many([_claim_event(actor, task, case, before), event] if claimed else [event])
+        else:
+            audit_log(**event)
             _finish(activation, countersigns_checked=True)
         if hand_back:
             _hand_back(actor, case)
