@@ -123,7 +123,8 @@ DATABASES = {
 # django-axes first: it refuses a locked-out account or address before any password is checked.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # ModelBackend, whose request user comes with its teacher row (the audit trail's name).
+    "workflows.auth_backend.TeacherModelBackend",
 ]
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -218,6 +218,33 @@ def test_only_the_city_sees_and_releases_lockouts(scene, who):
     assert "security/lockouts" not in client.get("/inbox/").content.decode()
 
 
+def test_the_signed_in_user_comes_with_its_teacher_row(scene, django_assert_num_queries):
+    """Signed in through the form (django-axes first, then workflows.auth_backend), a request's
+    user is read with its teacher record: the audit trail's name costs no query of its own,
+    for a teacher (their record's name) and for a user with none (their account's name)."""
+    from django.contrib.auth import get_user
+    from django.test import RequestFactory
+
+    from workflows.services.audit import actor_display_name
+
+    assert settings.AUTHENTICATION_BACKENDS[0] == "axes.backends.AxesStandaloneBackend"
+    mentor = scene.member_mentor.user
+    mentor.set_password("pw-mentor")
+    mentor.save()
+    for user, password, name in [
+        (mentor, "pw-mentor", scene.member_mentor.name),
+        (scene.secretary, "pw-branch_secretary", "支部书记"),
+    ]:
+        client = Client(REMOTE_ADDR="10.0.3.1")
+        assert client.post(LOGIN, {"username": user.username, "password": password}).status_code == 302
+        request = RequestFactory().get("/inbox/")
+        request.session = client.session
+        with django_assert_num_queries(2):  # the session, the user with its teacher
+            signed_in = get_user(request)
+            assert actor_display_name(signed_in) == name
+        assert signed_in.pk == user.pk
+
+
 def test_anonymous_is_sent_to_the_login_page(scene):
     response = Client().get(LOCKOUTS)
     assert response.status_code == 302 and response["Location"].startswith("/accounts/login/?next=")

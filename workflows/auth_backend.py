@@ -1,0 +1,25 @@
+"""The login backend: Django's ModelBackend, whose request user comes with its teacher row.
+
+Most people who sign in are teachers, and what they do names them by their teacher record
+(``services.audit.actor_display_name`` reads ``user.teacher`` for every audit event). Reading
+the row with the user, in the session's one user query, saves that query on every request that
+writes an event. A user without a teacher record reads as before (``user.teacher`` raises
+``Teacher.DoesNotExist``, which ``getattr(user, "teacher", None)`` turns into None).
+
+Listed in ``AUTHENTICATION_BACKENDS`` instead of ModelBackend, after django-axes' backend. The
+session stores the backend's path: a session signed in through ModelBackend before the switch
+is no longer recognised, and its user signs in once more.
+"""
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.backends import ModelBackend
+
+
+class TeacherModelBackend(ModelBackend):
+    def get_user(self, user_id):
+        user_model = get_user_model()
+        try:
+            user = user_model._default_manager.select_related("teacher").get(pk=user_id)
+        except user_model.DoesNotExist:
+            return None
+        return user if self.user_can_authenticate(user) else None
