@@ -1,5 +1,6 @@
 """Who owns a step: the nearest organisation, walking up the tree, that holds a role."""
 
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext as _
 
 from .errors import GuardError
@@ -12,12 +13,12 @@ def nearest_org_with_role(start: Organisation, role: str) -> Organisation:
     A direct unit has no county above it, so its cases are reviewed at the unit itself.
     """
     ancestor_ids = start.ancestor_ids
-    holders = set(
-        RoleAssignment.objects.active().filter(org_id__in=ancestor_ids, role=role).values_list("org_id", flat=True)
-    )
+    # One query: the organisations up the tree that hold the role now; the nearest wins.
+    holding = RoleAssignment.objects.active().filter(org_id=OuterRef("pk"), role=role)
+    holders = {org.pk: org for org in Organisation.objects.filter(pk__in=ancestor_ids).filter(Exists(holding))}
     for org_id in ancestor_ids:
         if org_id in holders:
-            return Organisation.objects.get(pk=org_id)
+            return holders[org_id]
     raise GuardError(
         _("“%(org)s”及其上级组织中没有人担任%(role)s，无法派发任务。请先在系统管理中为相应组织指定%(role)s。")
         % {"org": start.name, "role": Role(role).label}
