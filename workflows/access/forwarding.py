@@ -14,6 +14,9 @@ The programme's rules restrict both:
 """
 
 from django.contrib.auth import get_user_model
+from django.db.models import BigIntegerField, Exists, OuterRef
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
 
 from ..errors import AlreadyHandled, GuardError, NotPermitted
@@ -56,6 +59,21 @@ def open_countersign(task) -> CaseTask | None:
     )
 
 
+def open_countersign_exists() -> Exists:
+    """Whether ``open_countersign`` would find one, as an expression on a query of steps: the
+    task re-read under the lock is annotated with it (``has_open_countersign``), so that
+    ``check_countersign_clear`` reads nothing more when none is open."""
+    parent = Cast(KeyTextTransform("parent", "data"), BigIntegerField())  # a 加签's step, by id
+    return Exists(
+        CaseTask.objects.annotate(countersign_parent=parent).filter(
+            case_id=OuterRef("case_id"),
+            flow_task=_nodes().countersign,
+            status__in=OPEN,
+            countersign_parent=OuterRef("pk"),
+        )
+    )
+
+
 def countersigns_of(task) -> list[CaseTask]:
     """Every 加签 of ``task``, oldest first (the answers are in ``data``; the trail has them too)."""
     return list(
@@ -66,7 +84,12 @@ def countersigns_of(task) -> list[CaseTask]:
 
 
 def check_countersign_clear(task) -> None:
-    """A step with an open 加签 waits for the colleague's opinion before anyone decides on it."""
+    """A step with an open 加签 waits for the colleague's opinion before anyone decides on it.
+
+    A task read with ``open_countersign_exists`` (``has_open_countersign``) is only read again
+    when one is open, for the refusal's name."""
+    if getattr(task, "has_open_countersign", None) is False:
+        return
     side = open_countersign(task)
     if side is None:
         return

@@ -7,6 +7,7 @@ the viewflow tasks on, all in one transaction.
 """
 
 from collections.abc import Sequence
+from contextlib import contextmanager
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -41,7 +42,7 @@ from ..selectors import (
     users_holding,
 )
 from .audit import audit_log, audit_log_many, set_owner
-from .locking import locked_case
+from .locking import locked_case, locked_case_task
 from .notify import notify
 from .training import check_gate, sync_obligations
 
@@ -124,13 +125,15 @@ def case_register(*, actor, teacher_id: int, kind: str, note: str = "") -> Case:
 task_check_actor = access.check_act
 
 
-def _open_task(actor, task_id: int, case: Case) -> CaseTask:
-    """Re-read the task under the lock; refuse if someone else already handled it."""
-    task = CaseTask.objects.select_related("owner", "org", "process").get(pk=task_id)
-    task.case = case  # the row just locked, with its teacher (the 回避 rule reads it)
-    task_check_actor(actor, task)
-    access.check_countersign_clear(task)  # 加签: the step waits for the colleague's opinion
-    return task
+@contextmanager
+def _open_task(actor, task_id: int):
+    """Lock the task's case and re-read the task under the lock (one statement,
+    ``locked_case_task``); refuse if someone else already handled it. Yields (case, task)."""
+    case_id, process_pk = _lookup_task(actor, task_id)
+    with locked_case_task(case_id, process_pk, task_id) as task:
+        task_check_actor(actor, task)  # task.case: the row just locked, with its teacher (回避)
+        access.check_countersign_clear(task)  # 加签: the step waits for the colleague's opinion
+        yield task.case, task
 
 
 def _lookup_task(actor, task_id: int) -> tuple[int, int]:
@@ -263,9 +266,7 @@ def _transition(
     as short as can be. And it has no training work to sync: 提交 closed it
     (``sync_obligations``), nothing opens any outside 培养中, and the daily sync (``tick``) reads
     only cases in 培养中."""
-    case_id, process_pk = _lookup_task(actor, task_id)
-    with locked_case(case_id, process_pk) as case:
-        task = _open_task(actor, task_id, case)
+    with _open_task(actor, task_id) as (case, task):
         _expect_node(task, *nodes)
         claimed = task.status == STATUS.NEW
         activation = _claim_if_queued(actor, task, case, finishing=review)
@@ -510,9 +511,7 @@ def case_return(*, actor, task_id: int, reason: str, to_state: str | None = None
     (``RETURN_TARGETS``; one step back when none is chosen). The reopened step lands with whoever
     handled it last, who is told who returned it and why."""
     reason = _limited_reason(reason, _("退回"))
-    case_id, process_pk = _lookup_task(actor, task_id)
-    with locked_case(case_id, process_pk) as case:
-        task = _open_task(actor, task_id, case)
+    with _open_task(actor, task_id) as (case, task):
         target = access.check_return_target(actor, task, to_state)
         activation = _claim_if_queued(actor, task, case)
         before = case.state
@@ -573,9 +572,7 @@ def case_reject(*, actor, task_id: int, reason: str) -> Case:
     """不予通过: at 支部审核 or 单位审核 the reviewer ends the case with a reason. Its open tasks
     (training work too) are cancelled, its process ends, and the officers and mentors are told."""
     reason = _limited_reason(reason, _("不予通过"))
-    case_id, process_pk = _lookup_task(actor, task_id)
-    with locked_case(case_id, process_pk) as case:
-        task = _open_task(actor, task_id, case)
+    with _open_task(actor, task_id) as (case, task):
         access.check_reject(actor, task)
         activation = _claim_if_queued(actor, task, case)
         before = case.state

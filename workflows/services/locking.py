@@ -7,7 +7,7 @@ from viewflow.workflow.exceptions import FlowLockFailed
 
 from ..errors import AlreadyHandled
 from ..flows import CaseFlow
-from ..models import Case, CaseProcess
+from ..models import Case, CaseProcess, CaseTask
 
 
 @contextmanager
@@ -23,5 +23,30 @@ def locked_case(case_id: int, process_pk: int | None = None):
     try:
         with CaseFlow.lock(process_pk):
             yield Case.objects.select_for_update().select_related("teacher", "org", "unit").get(pk=case_id)
+    except FlowLockFailed:
+        raise AlreadyHandled(_("该案例正在被他人处理，请稍后刷新页面再试。")) from None
+
+
+@contextmanager
+def locked_case_task(case_id: int, process_pk: int, task_id: int):
+    """``locked_case`` for a service acting on one of the case's tasks: under the same process
+    lock, the case row (with its teacher, organisation and unit, locked as ``locked_case``
+    locks them) and the task re-read in one statement, the task with its owner, organisation
+    and process and whether a 加签 is open on it (``access.check_countersign_clear``). Yields
+    the task; ``task.case`` is the locked case.
+
+    Only the case's side of the join is locked (``of``): the task's owner and organisation are
+    outer joins, which PostgreSQL cannot lock, and the process row is viewflow's lock already.
+    """
+    from ..access.forwarding import open_countersign_exists
+
+    try:
+        with CaseFlow.lock(process_pk):
+            yield (
+                CaseTask.objects.select_related("case__teacher", "case__org", "case__unit", "owner", "org", "process")
+                .select_for_update(of=("case", "case__teacher", "case__org", "case__unit"))
+                .annotate(has_open_countersign=open_countersign_exists())
+                .get(pk=task_id, case_id=case_id)
+            )
     except FlowLockFailed:
         raise AlreadyHandled(_("该案例正在被他人处理，请稍后刷新页面再试。")) from None
