@@ -6,6 +6,7 @@ from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db import connections
 from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
 from django.utils import timezone
+from django.utils.functional import cached_property
 from viewflow.workflow.status import STATUS
 
 from .errors import NotInScope, NotPermitted
@@ -433,6 +434,70 @@ def not_yet_due_queue_for_user(user) -> QuerySet[CaseTask]:
     return queue_for_user(user).waiting()
 
 
+def queue_parts(user, *, waiting: bool = False) -> list[QuerySet[CaseTask]]:
+    """待认领 (``actionable_queue_for_user``, or with ``waiting`` ``not_yet_due_queue_for_user``)
+    as one queryset per role the user holds; their union is the whole list.
+
+    ``ListQuery`` counts and pages them as a UNION ALL.
+    """
+    parts = [_task_base().filter(_queue_q(user, [group])) for group in _queue_groups(user)]
+    return [part.waiting() if waiting else part.ready() for part in parts]
+
+
+class ListQuery:
+    """我的待办 (``"inbox"``) or 待认领 (``"queue"``, ``"waiting"``: 未到办理时间) with the list's
+    filters, counted and cut into pages of ids on the task table alone (``TaskPaginator``).
+
+    待认领 is read as a UNION ALL of ``queue_parts``: one index-only scan of ``task_queue_new``
+    per role, where the OR of the roles was a bitmap scan reading every queued row's heap page.
+    The SQL is built once per user, roles, day, filters and page, and kept (``_compiled``):
+    building it cost more than running it. A list filtered on 逾期 compares with the clock, so
+    its SQL is built afresh each time.
+    """
+
+    def __init__(self, user, source: str, filters: dict | None = None):
+        self.user = user
+        self.source = source
+        self.filters = {name: value for name, value in (filters or {}).items() if value}
+
+    def _parts(self) -> list[QuerySet[CaseTask]]:
+        if self.source == "inbox":
+            parts = [inbox_for_user(self.user)]
+        else:
+            parts = queue_parts(self.user, waiting=self.source == "waiting")
+        return [filter_tasks(part, **self.filters).order_by() for part in parts]
+
+    def _key(self, *what) -> tuple | None:
+        if "overdue" in self.filters:
+            return None
+        today = timezone.localdate()
+        filters = tuple(sorted(self.filters.items()))
+        return ("list", self.source, *what, self.user.pk, today, _assignments_key(self.user), filters)
+
+    def _union(self, *fields: str):
+        first, *rest = [part.values_list(*fields) for part in self._parts()]
+        return first.union(*rest, all=True) if rest else first
+
+    def _empty(self) -> bool:
+        return self.source != "inbox" and not _queue_groups(self.user)
+
+    def count(self) -> int:
+        if self._empty():
+            return 0
+
+        def build():
+            alias, sql, params = _sql_of(self._union("id"))
+            return alias, f"SELECT COUNT(*) FROM ({sql}) sp_list", params
+
+        return _run(_compiled(self._key("count"), build))[0][0]
+
+    def ids(self, offset: int, n: int) -> list[int]:
+        if self._empty():
+            return []
+        page = lambda: _sql_of(self._union("id", "due_at").order_by("due_at", "id")[offset : offset + n])  # noqa: E731
+        return [row[0] for row in _run(_compiled(self._key("ids", offset, n), page))]
+
+
 def menu_counts(user) -> dict[str, int]:
     """The menu's five counts (我的待办, 待认领 and its 未到办理时间, 督办, 未读通知, 报送) and whether the
     user mentors or is trained, in one query: each a COUNT subquery over its own index (issue 13).
@@ -441,21 +506,8 @@ def menu_counts(user) -> dict[str, int]:
     # The query is a function of the user, their roles (held and lent) and the day: built by the
     # ORM once for that key and kept as SQL, since building eight subqueries cost more than
     # running them (bench/inbox.py, docs/performance.md).
-    key = (
-        user.pk,
-        today,
-        tuple(
-            (a.pk, a.role, a.org_id, getattr(getattr(a, "acting_for", None), "pk", None))
-            for a in user_assignments(user)
-        ),
-    )
-    compiled = _MENU_COUNT_SQL.get(key)
-    if compiled is None:
-        compiled = _menu_count_query(user, today)
-        if len(_MENU_COUNT_SQL) >= _MENU_COUNT_SQL_SIZE:
-            _MENU_COUNT_SQL.pop(next(iter(_MENU_COUNT_SQL)))
-        _MENU_COUNT_SQL[key] = compiled
-    alias, sql, params = compiled
+    key = ("menu", user.pk, today, _assignments_key(user))
+    alias, sql, params = _compiled(key, lambda: _sql_of(_menu_count_query(user, today)))
     with connections[alias].cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone() or (0,) * len(MENU_COUNT_KEYS)
@@ -464,11 +516,44 @@ def menu_counts(user) -> dict[str, int]:
 
 
 MENU_COUNT_KEYS = ("inbox", "queue", "queue_waiting", "escalated", "unread", "report", "mentoring", "own_cases")
-_MENU_COUNT_SQL: dict[tuple, tuple[str, str, tuple]] = {}
-_MENU_COUNT_SQL_SIZE = 5000
+# SQL the ORM built for a key that determines it, kept per process (oldest out first). A key
+# names everything the SQL depends on: the user, their roles held and lent, the day, the filters.
+_SQL: dict[tuple, tuple[str, str, tuple]] = {}
+_SQL_SIZE = 3000
 
 
-def _menu_count_query(user, today: datetime.date) -> tuple[str, str, tuple]:
+def _assignments_key(user) -> tuple:
+    return tuple(
+        (a.pk, a.role, a.org_id, getattr(getattr(a, "acting_for", None), "pk", None)) for a in user_assignments(user)
+    )
+
+
+def _compiled(key: tuple | None, build) -> tuple[str, str, tuple]:
+    """(database alias, SQL, params) that ``build()`` returns, built once per ``key`` (None: not
+    kept)."""
+    compiled = _SQL.get(key) if key is not None else None
+    if compiled is None:
+        compiled = build()
+        if key is not None:
+            if len(_SQL) >= _SQL_SIZE:
+                _SQL.pop(next(iter(_SQL)), None)
+            _SQL[key] = compiled
+    return compiled
+
+
+def _sql_of(queryset) -> tuple[str, str, tuple]:
+    sql, params = queryset.query.sql_with_params()
+    return queryset.db, sql, tuple(params)
+
+
+def _run(compiled) -> list[tuple]:
+    alias, sql, params = compiled
+    with connections[alias].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _menu_count_query(user, today: datetime.date):
     from django.contrib.auth import get_user_model
     from django.db.models import ExpressionWrapper, F, Func, IntegerField, Subquery, Value
 
@@ -502,8 +587,7 @@ def _menu_count_query(user, today: datetime.date) -> tuple[str, str, tuple]:
             count(Case.objects.filter(teacher__user_id=user.pk).exclude(state__in=CLOSED_STATES)),
         )
     )
-    sql, params = query.query.sql_with_params()
-    return query.db, sql, tuple(params)
+    return query
 
 
 def archive_for_user(user) -> QuerySet[CaseTask]:
@@ -604,17 +688,34 @@ def head_ids(tasks: QuerySet[CaseTask], n: int, *, offset: int = 0) -> list[int]
 
 
 # What a list row shows beyond the task row itself (the trainee's name and 类别 are on it): the
-# case and trainee (回避), the unit, the step's organisation and holder. A training task's
-# period or semester (duty, work) is read apart, only when the page has one.
-LIST_RELATED = ("case__teacher", "unit", "org", "owner")
+# step's holder. The trainee's account (for 回避) comes as one column of the same query, and the
+# unit and organisation from one read of their few distinct rows: instantiating a case, a
+# teacher and two organisations for each of 25 rows was most of the rows' cost (bench/inbox.py).
+# A training task's period or semester (duty, work) is read apart, only when the page has one.
+LIST_RELATED = ("owner",)
 
 
 def rows_for_ids(*id_lists: list[int]) -> list[list[CaseTask]]:
-    """The rows of each list of ids, in its order, with what a list shows: one query for all
-    (and one more if a row is a training task)."""
-    from django.db.models import prefetch_related_objects
+    """The rows of each list of ids, in its order, with what a list shows: one query for the
+    rows, one for their organisations (and one more if a row is a training task).
 
-    rows = CaseTask.objects.select_related(*LIST_RELATED).in_bulk([i for ids in id_lists for i in ids])
+    Each row carries ``trainee_user_id`` (the case's trainee's account, read by
+    ``access.tasks.check_not_own_case`` instead of loading the case and its teacher)."""
+    from django.db.models import F, prefetch_related_objects
+
+    rows = (
+        CaseTask.objects.select_related(*LIST_RELATED)
+        .annotate(trainee_user_id=F("case__teacher__user_id"))
+        .in_bulk([i for ids in id_lists for i in ids])
+    )
+    org_ids = {org_id for task in rows.values() for org_id in (task.org_id, task.unit_id) if org_id}
+    orgs = Organisation.objects.in_bulk(org_ids) if org_ids else {}
+    for task in rows.values():
+        # One instance per organisation for the page; rows of the same step's holders share it.
+        if task.org_id:
+            task.org = orgs[task.org_id]
+        if task.unit_id:
+            task.unit = orgs[task.unit_id]
     training = [t for t in rows.values() if t.duty_id or t.work_id]
     if training:
         prefetch_related_objects(training, "duty", "work")
@@ -644,11 +745,24 @@ class TaskPaginator(ClampingPaginator):
     # are read in the same query as the page's own: ``also_rows`` after ``page``.
     also_ids: list[int] = []
     also_rows: list[CaseTask] = []
+    # The list as a ``ListQuery`` (filtered as the list is): counted and cut by it instead.
+    list_query: "ListQuery | None" = None
+
+    @cached_property
+    def count(self):
+        if self.list_query is not None:
+            return self.list_query.count()
+        return super().count
 
     def page(self, number):
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
-        ids = head_ids(self.object_list, self.per_page, offset=bottom) if self.count else []
+        if not self.count:
+            ids = []
+        elif self.list_query is not None:
+            ids = self.list_query.ids(bottom, self.per_page)
+        else:
+            ids = head_ids(self.object_list, self.per_page, offset=bottom)
         rows, self.also_rows = rows_for_ids(ids, self.also_ids)
         return self._get_page(rows, number, self)
 

@@ -1,10 +1,12 @@
 """我的待办 / 待认领 / 已办 / 案例: lists on viewflow's ListModelView."""
 
+import html
+
 from django.middleware.csrf import get_token
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
-from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from viewflow.views import ListModelView
@@ -33,6 +35,19 @@ def row_url(name: str, pk: int) -> str:
     return pattern.format(int(pk))
 
 
+def _escape(value) -> str:
+    """``conditional_escape`` without its test of every argument for a lazy string, which was a
+    third of a list's rows (25 rows escape ~1,400 values): lazy strings are made text here."""
+    if hasattr(value, "__html__"):
+        return value.__html__()
+    return html.escape(str(value))
+
+
+def cell_html(format_string: str, *args) -> SafeString:
+    """``format_html`` for the lists' cells: the same escaping, at a fraction of the cost."""
+    return mark_safe(format_string.format(*map(_escape, args)))
+
+
 class _ColumnCell:
     """What each cell of a column repeats (its class and header), worked out once per page."""
 
@@ -58,14 +73,14 @@ class LeanRowsMixin:
             ready = (
                 isinstance(column, DataSourceColumn) and column.data_source is self and not column._get_attr_boolean()
             )
-            columns.append((column, _ColumnCell(css, str(header)), column.attr_name in links, ready))
+            columns.append((column, _ColumnCell(mark_safe(_escape(css)), mark_safe(_escape(header))), column.attr_name in links, ready))
         for obj in page:
             cells = []
             for column, cell, link, ready in columns:
                 value = column.get_value(obj)
                 value = ("" if value is None else value) if ready else column.format_value(obj, value)
                 if link:
-                    value = format_html('<a href="{}">{}</a>', self.get_object_url(obj), value)
+                    value = cell_html('<a href="{}">{}</a>', self.get_object_url(obj), value)
                 cells.append((cell, value))
             yield obj, cells
 
@@ -79,19 +94,11 @@ class LeanRowsMixin:
         cells are ready-made; the template engine's loop over 25 × 9 cells was a third of the
         page). Called by the template once the context is complete (the tick boxes of
         ``ApproverListMixin.bulk_context`` are known then)."""
-        return format_html_join(
-            "\n",
-            '<tr data-row-id="{}">{}</tr>',
-            (
-                (
-                    obj.pk,
-                    format_html_join(
-                        "", '<td class="{}" data-label="{}">{}</td>', ((c.css, c.header, v) for c, v in row)
-                    ),
-                )
-                for obj, row in self.get_page_data(self._lean_page)
-            ),
-        )
+        rows = []
+        for obj, cells in self.get_page_data(self._lean_page):
+            tds = "".join(f'<td class="{c.css}" data-label="{c.header}">{_escape(v)}</td>' for c, v in cells)
+            rows.append(f'<tr data-row-id="{int(obj.pk)}">{tds}</tr>')
+        return mark_safe("\n".join(rows))
 
 
 def _filter_query(request) -> str:
@@ -131,11 +138,29 @@ class TaskListView(LeanRowsMixin, ListModelView):
     menu_count_key = ""
     FILTER_KEYS = ("kind", "unit", "stage", "overdue", "q")
 
-    def get_paginator(self, *args, **kwargs):
-        paginator = super().get_paginator(*args, **kwargs)
+    def get_paginator(self, queryset, *args, **kwargs):
+        paginator = super().get_paginator(queryset, *args, **kwargs)
         if self.menu_count_key and not any(self.request.GET.get(key) for key in self.FILTER_KEYS):
             paginator.count = request_counts(self.request)[self.menu_count_key]
+        # (viewflow adds the view's ordering to the queryset's own: the same fields twice)
+        if self.list_source and list(dict.fromkeys(queryset.query.order_by)) == list(self.ordering):
+            filters = self.list_filters()
+            if filters is not None:
+                paginator.list_query = selectors.ListQuery(self.request.user, self.list_source, filters)
         return paginator
+
+    # The list as ``selectors.ListQuery`` knows it ("inbox", "queue", "waiting"); "": a queryset.
+    list_source = ""
+
+    def list_filters(self) -> dict | None:
+        """The filters the list applied (TaskFilter), by name; None if the filter was refused
+        (the list shows nothing then, and its queryset says so)."""
+        filterset = getattr(self, "filterset", None)
+        if filterset is None or not filterset.is_bound:
+            return {}
+        if not filterset.is_valid():
+            return None if self.is_strict_filter() else {}
+        return dict(filterset.form.cleaned_data)
 
     def get_filterset_kwargs(self, filterset_class):
         return {"data": self.request.GET or None, "request": self.request}
@@ -151,7 +176,7 @@ class TaskListView(LeanRowsMixin, ListModelView):
         return {kind: gettext("类别%(kind)s") % {"kind": kind} for kind in CaseKind.values}
 
     def trainee(self, task):
-        return format_html('<a href="{}">{}</a>', row_url("inbox:case", task.case_id), task.trainee_name)
+        return cell_html('<a href="{}">{}</a>', row_url("inbox:case", task.case_id), task.trainee_name)
 
     trainee.short_description = _("培养对象")
 
@@ -184,7 +209,7 @@ class TaskListView(LeanRowsMixin, ListModelView):
             return ""
         text = timezone.localtime(task.due_at).strftime("%Y-%m-%d")
         if task.finished is None and task.due_at < self.now:  # CaseTask.is_overdue, one clock a page
-            return format_html('<span class="sp-overdue">{} {}</span>', text, self.overdue_label)
+            return cell_html('<span class="sp-overdue">{} {}</span>', text, self.overdue_label)
         return text
 
     @cached_property
@@ -211,13 +236,13 @@ def _csrf_token(request) -> str:
 
 def _post_button(request, url: str, label: str, *, css: str = "", confirm: str = "") -> str:
     """A one-button form on a list row; it returns to the list it was pressed on."""
-    return format_html(
+    return cell_html(
         '<form method="post" action="{}" class="{}"{}><input type="hidden" name="csrfmiddlewaretoken" value="{}">'
         '<input type="hidden" name="next" value="{}">'
         '<button class="mdc-button mdc-button--outlined" type="submit">{}</button></form>',
         url,
         css,
-        format_html(' data-turbo-confirm="{}"', confirm) if confirm else "",
+        cell_html(' data-turbo-confirm="{}"', confirm) if confirm else "",
         _csrf_token(request),
         request.get_full_path(),
         label,
@@ -238,13 +263,24 @@ class ApproverListMixin:
         if task.pk not in getattr(self, "_pickable", ()):
             if task.flow_task in access.bulk.NO_INPUT_STEPS and task.status in OPEN_TASK_STATUSES:
                 # Why there is no tick box yet: bulk approval takes only tasks the user has read.
-                return format_html('<span class="sp-muted">{}</span>', _("打开查看后可勾选"))
+                return cell_html('<span class="sp-muted">{}</span>', self.row_labels["unread"])
             return ""
-        return format_html(
+        return cell_html(
             '<input type="checkbox" name="task" value="{}" form="sp-bulk-form" class="sp-bulk-pick" aria-label="{}">',
             task.pk,
-            _("选择 %(name)s") % {"name": task.trainee_name},
+            self.row_labels["pick"] % {"name": task.trainee_name},
         )
+
+    @cached_property
+    def row_labels(self) -> dict[str, str]:
+        """The rows' words, translated once per page rather than once per row."""
+        return {
+            "unread": gettext("打开查看后可勾选"),
+            "pick": gettext("选择 %(name)s"),
+            "approve": gettext("同意"),
+            "confirm": gettext("确定同意 %(name)s 的“%(step)s”？审核意见留空，案例将直接报上一级。"),
+            "claim": gettext("认领"),
+        }
 
     pick.short_description = _("选择")
 
@@ -255,17 +291,16 @@ class ApproverListMixin:
                 _post_button(
                     self.request,
                     row_url("inbox:task_quick_approve", task.pk),
-                    _("同意"),
+                    self.row_labels["approve"],
                     css="sp-quick-approve",
-                    confirm=_("确定同意 %(name)s 的“%(step)s”？审核意见留空，案例将直接报上一级。")
-                    % {"name": task.trainee_name, "step": task.flow_task.task_title},
+                    confirm=self.row_labels["confirm"] % {"name": task.trainee_name, "step": task.flow_task.task_title},
                 )
             )
         if access.may_claim(self.request.user, task):
-            buttons.append(_post_button(self.request, row_url("inbox:task_claim", task.pk), _("认领")))
+            buttons.append(_post_button(self.request, row_url("inbox:task_claim", task.pk), self.row_labels["claim"]))
         if not buttons:
             return ""
-        return format_html('<div class="sp-row-actions">{}</div>', format_html_join("", "{}", ((b,) for b in buttons)))
+        return mark_safe(f'<div class="sp-row-actions">{"".join(_escape(b) for b in buttons)}</div>')
 
     actions.short_description = _("操作")
 
@@ -289,18 +324,19 @@ class InboxView(ApproverListMixin, TaskListView):
     columns = ("pick",) + TaskListView.columns + ("actions",)
     queue_rows = 10  # the front page shows the head of 待认领; the rest is one click away
     menu_count_key = "inbox"
+    list_source = "inbox"
 
     def get_paginator(self, *args, **kwargs):
         paginator = super().get_paginator(*args, **kwargs)
         if not self.request.GET and request_counts(self.request)["queue"]:
-            queue = selectors.actionable_queue_for_user(self.request.user).order_by("due_at", "id")
-            paginator.also_ids = selectors.head_ids(queue, self.queue_rows)
+            user = self.request.user
+            paginator.also_ids = selectors.ListQuery(user, "queue").ids(0, self.queue_rows)
         return paginator
 
     def task_title(self, task):
         if task.owner_id and task.owner_id != self.request.user.pk:
             # 代理人: the principal's step, in the deputy's 我的待办 (selectors.inbox_for_user).
-            return format_html(
+            return cell_html(
                 '{} <span class="sp-muted sp-acting-for">{}</span>',
                 task.title,
                 _("代%(who)s") % {"who": task.owner.get_full_name() or task.owner.get_username()},
@@ -309,7 +345,7 @@ class InboxView(ApproverListMixin, TaskListView):
             # An own step that waits for the calendar stays listed (it is the user's), marked.
             ready_on = selectors.ready_on_of(task.opens_on)
             when = ready_on.strftime("%Y-%m-%d") if ready_on else _("培养开始后")
-            return format_html(
+            return cell_html(
                 '{} <span class="sp-muted sp-not-yet">{}</span>',
                 task.title,
                 _("未到办理时间（%(when)s 起可办）") % {"when": when},
@@ -378,6 +414,10 @@ class QueueView(ApproverListMixin, TaskListView):
             return super(TaskListView, self).get_queryset()
         return super().get_queryset()
 
+    @property
+    def list_source(self) -> str:
+        return "waiting" if self.waiting else "queue"
+
     def is_strict_filter(self):
         return any(key != "waiting" for key in self.request.GET)
 
@@ -385,7 +425,7 @@ class QueueView(ApproverListMixin, TaskListView):
         if self.waiting:
             ready_on = selectors.ready_on_of(task.opens_on)
             when = ready_on.strftime("%Y-%m-%d") if ready_on else _("培养开始后")
-            return format_html(
+            return cell_html(
                 '{} <span class="sp-muted">{}</span>', task.title, _("未到办理时间（%(when)s 起可办）") % {"when": when}
             )
         return task.title

@@ -63,11 +63,21 @@ def check_act(actor, task) -> None:
 def check_not_own_case(actor, task) -> None:
     """回避: nobody handles a role step (提交, 审核, 备案 …) of their own case, whatever roles they
     hold; the step stays with the organisation's other holders (or a supervisor's 改派)."""
-    if task.role and task.case.teacher.user_id == actor.pk:
+    if task.role and _trainee_user_id(task) == actor.pk:
         raise NotPermitted(
             _("这是您本人的培养案例，须回避，不能办理其中的“%(title)s”；请由本组织其他负责人办理。")
             % {"title": task.flow_task.task_title}
         )
+
+
+_UNREAD = object()
+
+
+def _trainee_user_id(task):
+    """The account of the task's trainee: carried by list rows (``selectors.rows_for_ids``
+    annotates it), read through the case otherwise."""
+    user_id = getattr(task, "trainee_user_id", _UNREAD)
+    return task.case.teacher.user_id if user_id is _UNREAD else user_id
 
 
 def may_act(actor, task) -> bool:
