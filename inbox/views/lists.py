@@ -73,7 +73,8 @@ class LeanRowsMixin:
             ready = (
                 isinstance(column, DataSourceColumn) and column.data_source is self and not column._get_attr_boolean()
             )
-            columns.append((column, _ColumnCell(mark_safe(_escape(css)), mark_safe(_escape(header))), column.attr_name in links, ready))
+            cell = _ColumnCell(mark_safe(_escape(css)), mark_safe(_escape(header)))
+            columns.append((column, cell, column.attr_name in links, ready))
         for obj in page:
             cells = []
             for column, cell, link, ready in columns:
