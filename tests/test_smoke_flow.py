@@ -1,5 +1,5 @@
 from tests.training import complete_training, lifecycle_tasks
-from workflows.flows import CaseFlow
+from workflows.flows import CaseFlow, training_nodes
 from workflows.models import CaseState
 from workflows.services import cases as svc
 
@@ -36,3 +36,29 @@ def test_type1_runs(world):
     assert case.state == CaseState.COMPLETED
     assert case.annex2_row.birth_month == "1988.07"
     assert case.process.status == "DONE"
+    # A finished lifecycle step opens the next task itself (CaseStepActivation.create_next,
+    # choosing as ``route`` does): the next task's previous is the step, and the only gateway
+    # rows of ``route`` are those after the start and after the mentors' join.
+    rows = list(case.tasks.exclude(flow_task__in=training_nodes()).order_by("id"))
+    assert [r.flow_task for r in rows if r.flow_task_type == "SWITCH"] == [CaseFlow.route, CaseFlow.route]
+    (start,) = [r for r in rows if r.flow_task == CaseFlow.start]
+    (route_after_start, route_after_join) = [r for r in rows if r.flow_task == CaseFlow.route]
+    assert list(route_after_start.previous.all()) == [start]
+    (join,) = [r for r in rows if r.flow_task == CaseFlow.accept_join]
+    assert list(route_after_join.previous.all()) == [join]
+
+    def one(node):
+        (row,) = [r for r in rows if r.flow_task == node]
+        return row
+
+    assert list(one(CaseFlow.pair).previous.all()) == [route_after_start]
+    assert list(one(CaseFlow.submit).previous.all()) == [route_after_join]
+    for step, following in [
+        (CaseFlow.pair, CaseFlow.accept_split),
+        (CaseFlow.submit, CaseFlow.branch_review),
+        (CaseFlow.branch_review, CaseFlow.unit_review),
+        (CaseFlow.unit_review, CaseFlow.city_filing),
+        (CaseFlow.city_filing, CaseFlow.end),
+    ]:
+        assert list(one(following).previous.all()) == [one(step)], (step.name, following.name)
+        assert one(following).token == one(step).token

@@ -2,7 +2,8 @@
 
 The case's FSM state (``Case.state``) is the single source of truth for where the case
 stands. Every finished step returns to ``route``, which opens the task for the state the
-case is now in. Out-of-band actions (撤回, 暂停/恢复, 退出, re-pairing) cancel the open
+case is now in (a lifecycle step evaluates ``route`` itself, without writing the gateway's
+row: ``CaseStepActivation.create_next``). Out-of-band actions (撤回, 暂停/恢复, 退出, re-pairing) cancel the open
 tasks and call :func:`reroute`, so the inbox always mirrors the FSM.
 """
 
@@ -15,6 +16,7 @@ from viewflow import this
 from viewflow.workflow import flow
 from viewflow.workflow.activation import Activation
 from viewflow.workflow.base import Flow
+from viewflow.workflow.exceptions import FlowRuntimeError
 from viewflow.workflow.lock import select_for_update_lock
 from viewflow.workflow.nodes.split import SplitActivation
 from viewflow.workflow.nodes.view import ViewActivation
@@ -68,6 +70,18 @@ class CaseStepActivation(ViewActivation):
         task.save()
         task.previous.add(prev_activation.task)
         return cls(task)
+
+    @Activation.status.super()
+    def create_next(self):
+        """A finished lifecycle step opens the task its case's state now calls for itself,
+        choosing as ``route`` does (``route_target``): the gateway's own task row, its link and
+        its savepoint are not written, and the new task's ``previous`` is this step. The graph
+        keeps its edges through ``route`` (``start``, ``accept_join`` and ``reroute`` still go
+        through it). 接受结对 goes on to its join as before."""
+        if self.flow_task._next is not CaseFlow.route:
+            yield from super().create_next.original()
+            return
+        yield route_target(self)._create(self, self.task.token)
 
 
 class CaseStep(flow.View):
@@ -192,6 +206,20 @@ class CaseFlow(Flow):
 
     def start_case(self, activation, case):
         activation.process.case = case
+
+
+def route_target(activation):
+    """The node ``CaseFlow.route`` opens after ``activation`` (its process carries the case), as
+    viewflow's Switch chooses it: the first case whose condition holds, else a default."""
+    chosen = None
+    for node, cond in CaseFlow.route._branches:
+        if cond is None:
+            chosen = node
+        elif cond(activation):
+            return node
+    if chosen is None:
+        raise FlowRuntimeError(f"No next task available for {CaseFlow.route.name}")
+    return chosen
 
 
 def training_nodes():
