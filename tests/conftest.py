@@ -33,6 +33,17 @@ def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _fresh_workday_table():
+    # workflows/workdays.py keeps the city's table per process; a test's rows are rolled back
+    # without a signal, so each test starts without the copy.
+    from workflows.workdays import forget_overrides
+
+    forget_overrides()
+    yield
+    forget_overrides()
+
+
 @pytest.fixture
 def world(db):
     return make_world()

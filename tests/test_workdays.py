@@ -64,6 +64,38 @@ def test_the_citys_table_overrides_the_statutory_calendar_and_covers_unknown_yea
     assert not workdays.is_workday(D(2040, 1, 2))
 
 
+def test_due_dates_read_the_citys_table_once_per_process_and_see_a_change_made_here_at_once(
+    world, django_assert_num_queries
+):
+    with django_assert_num_queries(1):
+        assert workdays.add_workdays(D(2026, 9, 30), 1) == D(2026, 10, 8)
+    with django_assert_num_queries(0):
+        assert workdays.due_in_workdays(1, at(2026, 9, 30, 10)) == end_of_day(D(2026, 10, 8))
+    row = WorkdayOverride.objects.create(
+        date=D(2026, 10, 8), workday=False, name="本市补休", updated_by=world.city_admin
+    )
+    assert workdays.add_workdays(D(2026, 9, 30), 1) == D(2026, 10, 9)
+    row.delete()
+    assert workdays.add_workdays(D(2026, 9, 30), 1) == D(2026, 10, 8)
+
+
+def test_a_change_made_by_another_process_is_seen_within_the_ttl(world):
+    """Another worker's edit sends no signal here (an UPDATE stands in for it): the copy holds
+    for at most ``OVERRIDES_TTL`` seconds; the page's and ``is_workday``'s reads are exact."""
+    row = WorkdayOverride.objects.create(
+        date=D(2026, 10, 8), workday=False, name="本市补休", updated_by=world.city_admin
+    )
+    start = 1000.0
+    with mock.patch("workflows.workdays.time.monotonic", lambda: start):
+        assert workdays.add_workdays(D(2026, 9, 30), 1) == D(2026, 10, 9)
+    WorkdayOverride.objects.filter(pk=row.pk).update(workday=True)
+    assert workdays.is_workday(D(2026, 10, 8))
+    with mock.patch("workflows.workdays.time.monotonic", lambda: start + workdays.OVERRIDES_TTL - 1):
+        assert workdays.add_workdays(D(2026, 9, 30), 1) == D(2026, 10, 9)  # still the copy
+    with mock.patch("workflows.workdays.time.monotonic", lambda: start + workdays.OVERRIDES_TTL):
+        assert workdays.add_workdays(D(2026, 9, 30), 1) == D(2026, 10, 8)
+
+
 def test_escalation_counts_working_days_not_calendar_days(world):
     with mock.patch("django.utils.timezone.now", lambda: at(2026, 9, 1, 9)):
         case = svc.case_register(actor=world.officer, teacher_id=world.candidate1.pk, kind="1")

@@ -12,8 +12,10 @@ record periods and 9月10日 are calendar dates.
 """
 
 import datetime
+import time
 
 import chinese_calendar
+from django.db import transaction
 from django.utils import timezone
 
 from .periods import end_of_day
@@ -61,6 +63,46 @@ def _overrides(start: datetime.date, end: datetime.date) -> dict[datetime.date, 
     return dict(WorkdayOverride.objects.filter(date__gte=start, date__lte=end).values_list("date", "workday"))
 
 
+# The city's table as a single due date reads it (``_calendar_around``: a task opened, a
+# reminder's window), kept per process: the table is a few dozen rows a year and changes a few
+# times a year, and every step that opens would otherwise read it.
+#
+# Staleness bound: a change made in this process (``WorkdayOverride`` saved or deleted,
+# ``forget_overrides`` on the signal and again on commit) is seen at once; a change made in
+# another process (another gunicorn worker, the admin's shell) is seen here at most
+# ``OVERRIDES_TTL`` seconds later. Until then a step this process opens can get the due date
+# the table gave before the change, as a step opened just before the change does (the table
+# never moves the due dates of open steps). Reads that must be exact read the table
+# themselves: the 工作日历 page, ``is_workday`` and a ``tick`` pass (``Calendar(start, end)``).
+OVERRIDES_TTL = 60.0
+_cached: tuple[float, dict[datetime.date, bool]] | None = None
+
+
+def _cached_overrides() -> dict[datetime.date, bool]:
+    global _cached
+    from .models.calendar import WorkdayOverride
+
+    now = time.monotonic()
+    cached = _cached
+    if cached is None or now - cached[0] >= OVERRIDES_TTL:
+        cached = (now, dict(WorkdayOverride.objects.values_list("date", "workday")))
+        _cached = cached
+    return cached[1]
+
+
+def forget_overrides(**_signal) -> None:
+    """Drop this process's copy of the city's table (after a change; between tests)."""
+    global _cached
+    _cached = None
+
+
+def overrides_changed(**_signal) -> None:
+    """``WorkdayOverride`` saved or deleted: forget now, and again once the change commits (a
+    copy read meanwhile by another thread of this process saw the table without it)."""
+    forget_overrides()
+    transaction.on_commit(forget_overrides)
+
+
 def _statutory(day: datetime.date) -> bool:
     try:
         return chinese_calendar.is_workday(day)
@@ -71,9 +113,9 @@ def _statutory(day: datetime.date) -> bool:
 class Calendar:
     """Working-day arithmetic over a window of days, reading the city's table once."""
 
-    def __init__(self, start: datetime.date, end: datetime.date):
+    def __init__(self, start: datetime.date, end: datetime.date, overrides: dict | None = None):
         self.start, self.end = start, end
-        self.overrides = _overrides(start, end)
+        self.overrides = _overrides(start, end) if overrides is None else overrides
 
     def is_workday(self, day: datetime.date) -> bool:
         if day in self.overrides:
@@ -84,7 +126,7 @@ class Calendar:
 def _calendar_around(day: datetime.date, days: int) -> Calendar:
     # Holidays take at most ~9 days in a row; three times the span is more than enough.
     span = datetime.timedelta(days=3 * abs(days) + 30)
-    return Calendar(day - span, day + span)
+    return Calendar(day - span, day + span, overrides=_cached_overrides())
 
 
 def is_workday(day: datetime.date) -> bool:
