@@ -3,8 +3,9 @@
 The case's FSM state (``Case.state``) is the single source of truth for where the case
 stands. Every finished step returns to ``route``, which opens the task for the state the
 case is now in (a lifecycle step evaluates ``route`` itself, without writing the gateway's
-row: ``CaseStepActivation.create_next``). Out-of-band actions (撤回, 暂停/恢复, 退出, re-pairing) cancel the open
-tasks and call :func:`reroute`, so the inbox always mirrors the FSM.
+row: ``CaseStepActivation.create_next``). Out-of-band actions (撤回, 暂停/恢复, 退出,
+re-pairing) cancel the open tasks and call :func:`reroute`, so the inbox always mirrors the
+FSM.
 """
 
 from datetime import date, timedelta
