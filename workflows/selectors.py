@@ -494,7 +494,18 @@ class ListQuery:
     def ids(self, offset: int, n: int) -> list[int]:
         if self._empty():
             return []
-        page = lambda: _sql_of(self._union("id", "due_at").order_by("due_at", "id")[offset : offset + n])  # noqa: E731
+
+        def page():
+            parts = [part.values_list("id", "due_at") for part in self._parts()]
+            first, *rest = parts
+            if rest and connections[first.db].features.supports_slicing_ordering_in_compound:
+                # Each part's first offset + n in the list's order (an ordered index scan that
+                # stops there), then the page of their merge: PostgreSQL otherwise sorts every
+                # queued row of every part to find the first 25.
+                first, *rest = [part.order_by("due_at", "id")[: offset + n] for part in parts]
+            union = first.union(*rest, all=True) if rest else first
+            return _sql_of(union.order_by("due_at", "id")[offset : offset + n])
+
         return [row[0] for row in _run(_compiled(self._key("ids", offset, n), page))]
 
 
