@@ -78,7 +78,8 @@ def test_the_menu_counts_are_one_query_and_agree_with_the_lists(world):
     _more_cases(w, 3, "丙")
     first = open_tasks(register(w.officer, w.candidate1, "1"))[0]
     task_svc.task_claim(actor=w.officer, task_id=first.pk)
-    user = type(w.officer).objects.get(pk=w.officer.pk)
+    # As the request's user comes (workflows/auth_backend.py), with its roles already read.
+    user = type(w.officer).objects.select_related("teacher").get(pk=w.officer.pk)
     selectors.user_assignments(user)
     with CaptureQueriesContext(connection) as ctx:
         counts = selectors.menu_counts(user)

@@ -68,6 +68,18 @@ def user_assignments(user) -> list[RoleAssignment]:
     return cached
 
 
+def own_teacher_id(user) -> int | None:
+    """The id of the user's own teacher record (None: they have none), kept on the user object
+    for the request. The request's user comes with it (workflows/auth_backend.py)."""
+    if not user.is_authenticated:
+        return None
+    cached = getattr(user, "_shuangpei_teacher_id", False)
+    if cached is False:
+        teacher = getattr(user, "teacher", None)
+        cached = user._shuangpei_teacher_id = teacher.pk if teacher is not None else None
+    return cached
+
+
 def _lent_assignments(user, own, lent) -> list[RoleAssignment]:
     """Of the principals' roles, those inside their arrangement's organisation that the deputy
     does not hold themself, marked with whom they are held for."""
@@ -385,9 +397,11 @@ def _queue_q(user, groups: list[Q] | None = None) -> Q:
     for group in _queue_groups(user) if groups is None else groups:
         q |= group
     q &= Q(status=STATUS.NEW)
-    if user.is_authenticated:
+    teacher_id = own_teacher_id(user)
+    if teacher_id is not None:
         # 回避: the steps of one's own case are not offered (workflows/access/tasks.check_not_own_case).
-        q &= ~Q(case_id__in=Case.objects.filter(teacher__user_id=user.pk).values("pk"))
+        # A user with no teacher record has no case, and their lists no such condition.
+        q &= ~Q(case_id__in=Case.objects.filter(teacher_id=teacher_id).values("pk"))
     return q
 
 
@@ -472,7 +486,7 @@ class ListQuery:
             return None
         today = timezone.localdate()
         filters = tuple(sorted(self.filters.items()))
-        return ("list", self.source, *what, self.user.pk, today, _assignments_key(self.user), filters)
+        return ("list", self.source, *what, self.user.pk, today, _scope_key(self.user), filters)
 
     def _union(self, *fields: str):
         first, *rest = [part.values_list(*fields) for part in self._parts()]
@@ -517,7 +531,7 @@ def menu_counts(user) -> dict[str, int]:
     # The query is a function of the user, their roles (held and lent) and the day: built by the
     # ORM once for that key and kept as SQL, since building eight subqueries cost more than
     # running them (bench/inbox.py, docs/performance.md).
-    key = ("menu", user.pk, today, _assignments_key(user))
+    key = ("menu", user.pk, today, _scope_key(user))
     alias, sql, params = _compiled(key, lambda: _sql_of(_menu_count_query(user, today)))
     with connections[alias].cursor() as cursor:
         cursor.execute(sql, params)
@@ -533,10 +547,13 @@ _SQL: dict[tuple, tuple[str, str, tuple]] = {}
 _SQL_SIZE = 3000
 
 
-def _assignments_key(user) -> tuple:
-    return tuple(
+def _scope_key(user) -> tuple:
+    """What a user's list and menu SQL depends on beyond the day and the filters: their teacher
+    record (回避) and the roles they hold and are lent."""
+    roles = tuple(
         (a.pk, a.role, a.org_id, getattr(getattr(a, "acting_for", None), "pk", None)) for a in user_assignments(user)
     )
+    return (own_teacher_id(user), roles)
 
 
 def _compiled(key: tuple | None, build) -> tuple[str, str, tuple]:
@@ -699,7 +716,7 @@ def head_ids(tasks: QuerySet[CaseTask], n: int, *, offset: int = 0) -> list[int]
 
 
 # What a list row shows beyond the task row itself (the trainee's name and 类别 are on it): the
-# step's holder. The trainee's account (for 回避) comes as one column of the same query, and the
+# step's holder. The trainee (for 回避) comes as one column of the same query, and the
 # unit and organisation from one read of their few distinct rows: instantiating a case, a
 # teacher and two organisations for each of 25 rows was most of the rows' cost (bench/inbox.py).
 # A training task's period or semester (duty, work) is read apart, only when the page has one.
@@ -710,13 +727,13 @@ def rows_for_ids(*id_lists: list[int]) -> list[list[CaseTask]]:
     """The rows of each list of ids, in its order, with what a list shows: one query for the
     rows, one for their organisations (and one more if a row is a training task).
 
-    Each row carries ``trainee_user_id`` (the case's trainee's account, read by
+    Each row carries ``trainee_teacher_id`` (the case's trainee, read by
     ``access.tasks.check_not_own_case`` instead of loading the case and its teacher)."""
     from django.db.models import F, prefetch_related_objects
 
     rows = (
         CaseTask.objects.select_related(*LIST_RELATED)
-        .annotate(trainee_user_id=F("case__teacher__user_id"))
+        .annotate(trainee_teacher_id=F("case__teacher_id"))
         .in_bulk([i for ids in id_lists for i in ids])
     )
     org_ids = {org_id for task in rows.values() for org_id in (task.org_id, task.unit_id) if org_id}

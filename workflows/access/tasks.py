@@ -6,7 +6,7 @@ from viewflow.workflow.status import STATUS
 from ..errors import AlreadyHandled, GuardError, NotInScope, NotPermitted
 from ..models import Role
 from ..models.people import ACTING_ROLES
-from ..selectors import cases_for_user, user_holds, user_holds_over
+from ..selectors import cases_for_user, own_teacher_id, user_holds, user_holds_over
 from .deputies import check_deputy_task, principal_owner
 
 OPEN = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
@@ -63,7 +63,7 @@ def check_act(actor, task) -> None:
 def check_not_own_case(actor, task) -> None:
     """回避: nobody handles a role step (提交, 审核, 备案 …) of their own case, whatever roles they
     hold; the step stays with the organisation's other holders (or a supervisor's 改派)."""
-    if task.role and _trainee_user_id(task) == actor.pk:
+    if task.role and _is_own_case(actor, task):
         raise NotPermitted(
             _("这是您本人的培养案例，须回避，不能办理其中的“%(title)s”；请由本组织其他负责人办理。")
             % {"title": task.flow_task.task_title}
@@ -73,11 +73,13 @@ def check_not_own_case(actor, task) -> None:
 _UNREAD = object()
 
 
-def _trainee_user_id(task):
-    """The account of the task's trainee: carried by list rows (``selectors.rows_for_ids``
-    annotates it), read through the case otherwise."""
-    user_id = getattr(task, "trainee_user_id", _UNREAD)
-    return task.case.teacher.user_id if user_id is _UNREAD else user_id
+def _is_own_case(actor, task) -> bool:
+    """Whether ``actor`` is the task's trainee: by the trainee's teacher record list rows carry
+    (``selectors.rows_for_ids``), by the case's teacher otherwise."""
+    teacher_id = getattr(task, "trainee_teacher_id", _UNREAD)
+    if teacher_id is _UNREAD:
+        return task.case.teacher.user_id == actor.pk
+    return teacher_id is not None and teacher_id == own_teacher_id(actor)
 
 
 def may_act(actor, task) -> bool:
