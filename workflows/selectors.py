@@ -465,8 +465,8 @@ class ListQuery:
     待认领 is read as a UNION ALL of ``queue_parts``: one index-only scan of ``task_queue_new``
     per role, where the OR of the roles was a bitmap scan reading every queued row's heap page.
     The SQL is built once per user, roles, day, filters and page, and kept (``_compiled``):
-    building it cost more than running it. A list filtered on 逾期 compares with the clock, so
-    its SQL is built afresh each time.
+    building it cost more than running it. A list filtered on 逾期 compares with the clock: its
+    SQL is built with a mark in the clock's place, and the moment put in at each run.
     """
 
     def __init__(self, user, source: str, filters: dict | None = None):
@@ -479,11 +479,9 @@ class ListQuery:
             parts = [inbox_for_user(self.user)]
         else:
             parts = queue_parts(self.user, waiting=self.source == "waiting")
-        return [filter_tasks(part, **self.filters).order_by() for part in parts]
+        return [filter_tasks(part, now=_CLOCK_MARK, **self.filters).order_by() for part in parts]
 
-    def _key(self, *what) -> tuple | None:
-        if "overdue" in self.filters:
-            return None
+    def _key(self, *what) -> tuple:
         today = timezone.localdate()
         filters = tuple(sorted(self.filters.items()))
         return ("list", self.source, *what, self.user.pk, today, _scope_key(self.user), filters)
@@ -574,8 +572,18 @@ def _sql_of(queryset) -> tuple[str, str, tuple]:
     return queryset.db, sql, tuple(params)
 
 
+# Stands for "now" in SQL that is kept (ListQuery): a moment no task is due at, replaced by the
+# clock's reading, adapted for the database as Django adapts a datetime parameter, at each run.
+_CLOCK_MARK = datetime.datetime(1970, 1, 2, 3, 4, 5, 678901, tzinfo=datetime.UTC)
+
+
 def _run(compiled) -> list[tuple]:
     alias, sql, params = compiled
+    ops = connections[alias].ops
+    mark = ops.adapt_datetimefield_value(_CLOCK_MARK)
+    if mark in params:
+        now = ops.adapt_datetimefield_value(timezone.now())
+        params = tuple(now if param == mark else param for param in params)
     with connections[alias].cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
@@ -795,7 +803,10 @@ class TaskPaginator(ClampingPaginator):
         return self._get_page(rows, number, self)
 
 
-def filter_tasks(qs: QuerySet[CaseTask], *, kind="", unit="", stage="", overdue="", q="") -> QuerySet[CaseTask]:
+def filter_tasks(
+    qs: QuerySet[CaseTask], *, kind="", unit="", stage="", overdue="", q="", now=None
+) -> QuerySet[CaseTask]:
+    """``now``: the clock 逾期 compares with (default: this moment)."""
     # 类别, 单位 and the name are carried on the task row (issue 13): no join to the case.
     if kind:
         qs = qs.filter(case_kind=kind)
@@ -804,7 +815,7 @@ def filter_tasks(qs: QuerySet[CaseTask], *, kind="", unit="", stage="", overdue=
     if stage:
         qs = qs.filter(stage=stage)
     if overdue == "1":
-        qs = qs.filter(due_at__lt=timezone.now(), finished__isnull=True)
+        qs = qs.filter(due_at__lt=now or timezone.now(), finished__isnull=True)
     if q:
         qs = qs.filter(trainee_name__contains=q.strip())
     return qs
