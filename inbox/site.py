@@ -8,6 +8,7 @@ from viewflow.urls import Application, Site
 
 from workflows import access, selectors
 from workflows.access import bulletins as bulletin_access
+from workflows.kept import Kept
 from workflows.models import OrgKind, Role
 from workflows.services.security import can_release_lockouts
 
@@ -178,13 +179,7 @@ class InboxApp(Application):
         template sees nothing but these values, so what it shows cannot go stale."""
         values = self.menu_values(request)
         key = (get_language(), get_script_prefix(), str(self.title), tuple(sorted(values.items())))
-        html = _MENUS.get(key)
-        if html is None:
-            html = get_template("inbox/menu.html").render({"app": self, **values})
-            if len(_MENUS) >= _MENUS_SIZE:
-                _MENUS.pop(next(iter(_MENUS)), None)
-            _MENUS[key] = html
-        return html
+        return _MENUS.get(key, lambda: get_template("inbox/menu.html").render({"app": self, **values}))
 
     def menu_values(self, request) -> dict:
         assignments = selectors.user_assignments(request.user)
@@ -216,8 +211,7 @@ class InboxApp(Application):
         }
 
 
-_MENUS: dict[tuple, str] = {}
-_MENUS_SIZE = 2000
+_MENUS = Kept(2000)
 
 
 class ShuangpeiSite(Site):

@@ -59,3 +59,20 @@ def test_the_filter_drawer_keeps_what_was_typed_and_each_users_units(world):
 
     assert offers(other, w.other_county) and not offers(other, w.county)
     assert offers(plain, w.county) and not offers(plain, w.other_county)
+
+
+def test_kept_is_bounded_and_builds_once_per_key():
+    from workflows.kept import Kept
+
+    built = []
+    kept = Kept(size=2)
+
+    def build(key):
+        return lambda: built.append(key) or f"<{key}>"
+
+    assert kept.get("a", build("a")) == "<a>" and kept.get("a", build("a")) == "<a>"
+    kept.get("b", build("b"))
+    kept.get("c", build("c"))  # full: "a", the oldest, goes
+    assert len(kept) == 2 and built == ["a", "b", "c"]
+    kept.get("a", build("a"))
+    assert built == ["a", "b", "c", "a"]

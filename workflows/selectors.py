@@ -10,6 +10,7 @@ from django.utils.functional import cached_property
 from viewflow.workflow.status import STATUS
 
 from .errors import NotInScope, NotPermitted
+from .kept import Kept
 from .models import (
     Annex2Row,
     ApiToken,
@@ -563,8 +564,7 @@ def menu_counts(user) -> dict[str, int]:
 MENU_COUNT_KEYS = ("inbox", "queue", "queue_waiting", "escalated", "unread", "report", "mentoring", "own_cases")
 # SQL the ORM built for a key that determines it, kept per process (oldest out first). A key
 # names everything the SQL depends on: the user, their roles held and lent, the day, the filters.
-_SQL: dict[tuple, tuple[str, str, tuple]] = {}
-_SQL_SIZE = 3000
+_SQL = Kept(3000)
 
 
 def _scope_key(user) -> tuple:
@@ -576,17 +576,9 @@ def _scope_key(user) -> tuple:
     return (own_teacher_id(user), roles)
 
 
-def _compiled(key: tuple | None, build) -> tuple[str, str, tuple]:
-    """(database alias, SQL, params) that ``build()`` returns, built once per ``key`` (None: not
-    kept)."""
-    compiled = _SQL.get(key) if key is not None else None
-    if compiled is None:
-        compiled = build()
-        if key is not None:
-            if len(_SQL) >= _SQL_SIZE:
-                _SQL.pop(next(iter(_SQL)), None)
-            _SQL[key] = compiled
-    return compiled
+def _compiled(key: tuple, build) -> tuple[str, str, tuple]:
+    """(database alias, SQL, params) that ``build()`` returns, built once per ``key``."""
+    return _SQL.get(key, build)
 
 
 def _sql_of(queryset) -> tuple[str, str, tuple]:

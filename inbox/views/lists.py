@@ -17,6 +17,7 @@ from forms.cases import ApproveForm
 from forms.filters import TaskFilter
 from workflows import access, selectors
 from workflows.flows import OPEN_TASK_STATUSES
+from workflows.kept import Kept
 from workflows.models import Case, CaseKind, CaseState, CaseTask
 from workflows.services.reports import report_tasks_for_user
 
@@ -103,8 +104,7 @@ class LeanRowsMixin:
         return mark_safe("\n".join(rows))
 
 
-_FILTER_HTML: dict[tuple, str] = {}
-_FILTER_HTML_SIZE = 2000
+_FILTER_HTML = Kept(2000)
 
 
 def _filter_query(request) -> str:
@@ -177,13 +177,8 @@ class TaskListView(LeanRowsMixin, ListModelView):
         choices = tuple(filterset.filters["unit"].extra["choices"])
         query = tuple(sorted((name, tuple(values)) for name, values in self.request.GET.lists()))
         key = (get_language(), type(self).__name__, choices, query)
-        html = _FILTER_HTML.get(key)
-        if html is None:
-            html = get_template("viewflow/includes/list_filter.html").render({"view": self, "request": self.request})
-            if len(_FILTER_HTML) >= _FILTER_HTML_SIZE:
-                _FILTER_HTML.pop(next(iter(_FILTER_HTML)), None)
-            _FILTER_HTML[key] = html
-        return html
+        template = "viewflow/includes/list_filter.html"
+        return _FILTER_HTML.get(key, lambda: get_template(template).render({"view": self, "request": self.request}))
 
     def get_filterset_kwargs(self, filterset_class):
         return {"data": self.request.GET or None, "request": self.request}
