@@ -171,7 +171,8 @@ class InboxApp(Application):
     def get_context_data(self, request):
         if not request.user.is_authenticated:
             return {}
-        return {"menu_html": self.menu_html(request)}
+        # The bell beside the page's title shows the unread count too (inbox/_bell.html).
+        return {"menu_html": self.menu_html(request), "unread_count": request_counts(request)["unread"]}
 
     def menu_html(self, request) -> str:
         """The menu (inbox/menu.html), rendered from exactly the values it shows and kept per
