@@ -72,7 +72,11 @@ def test_kept_is_bounded_and_builds_once_per_key():
 
     assert kept.get("a", build("a")) == "<a>" and kept.get("a", build("a")) == "<a>"
     kept.get("b", build("b"))
-    kept.get("c", build("c"))  # full: "a", the oldest, goes
+    kept.get("c", build("c"))  # full: "a", the least recently used, goes
     assert len(kept) == 2 and built == ["a", "b", "c"]
     kept.get("a", build("a"))
-    assert built == ["a", "b", "c", "a"]
+    assert built == ["a", "b", "c", "a"]  # "b" went
+    kept.get("c", build("c"))  # used again: now the newest
+    kept.get("d", build("d"))  # so "a" goes, not "c"
+    kept.get("c", build("c"))
+    assert built == ["a", "b", "c", "a", "d"]

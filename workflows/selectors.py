@@ -71,17 +71,23 @@ def _role_rows(user) -> list[RoleAssignment]:
     ra_fields = [f.attname for f in RoleAssignment._meta.concrete_fields]
     org_fields = [f.attname for f in Organisation._meta.concrete_fields]
 
+    today = timezone.localdate()  # the key's day is the day the SQL is built for
+
     def build():
-        principals = Deputy.objects.filter(active_deputy_q(), deputy_id=user.pk).values("principal_id")
+        principals = Deputy.objects.filter(active_deputy_q(today), deputy_id=user.pk).values("principal_id")
         query = (
-            RoleAssignment.objects.active()
+            RoleAssignment.objects.active(today)
             .filter(Q(user_id=user.pk) | Q(user_id__in=principals, role__in=ACTING_ROLES))
             .values(*ra_fields, *(f"org__{name}" for name in org_fields))
         )
         assert list(query.query.values_select) == ra_fields + [f"org__{name}" for name in org_fields]
+        # The rows are made into instances without the ORM's converters: only for fields whose
+        # values the drivers return as Python already (a DateTimeField or JSONField would not be).
+        types = {f.get_internal_type() for m in (RoleAssignment, Organisation) for f in m._meta.concrete_fields}
+        assert types <= _RAW_SAFE_FIELDS, types - _RAW_SAFE_FIELDS
         return _sql_of(query)
 
-    alias, sql, params = compiled = _compiled(("roles", user.pk, timezone.localdate()), build)
+    alias, sql, params = compiled = _compiled(("roles", user.pk, today), build)
     n = len(ra_fields)
     assignments = []
     for row in _run(compiled):
@@ -91,9 +97,25 @@ def _role_rows(user) -> list[RoleAssignment]:
     return assignments
 
 
+_RAW_SAFE_FIELDS = {
+    "AutoField",
+    "BigAutoField",
+    "ForeignKey",
+    "CharField",
+    "TextField",
+    "DateField",
+    "IntegerField",
+    "PositiveIntegerField",
+    "PositiveSmallIntegerField",
+    "SmallIntegerField",
+    "BigIntegerField",
+}
+
+
 def own_teacher_id(user) -> int | None:
     """The id of the user's own teacher record (None: they have none), kept on the user object
-    for the request. The request's user comes with it (workflows/auth_backend.py)."""
+    as its roles are (``user_assignments``): a user object lives for one request. The request's
+    user comes with it (workflows/auth_backend.py)."""
     if not user.is_authenticated:
         return None
     cached = getattr(user, "_shuangpei_teacher_id", False)
@@ -471,14 +493,14 @@ def not_yet_due_queue_for_user(user) -> QuerySet[CaseTask]:
     return queue_for_user(user).waiting()
 
 
-def queue_parts(user, *, waiting: bool = False) -> list[QuerySet[CaseTask]]:
+def queue_parts(user, *, waiting: bool = False, today: datetime.date | None = None) -> list[QuerySet[CaseTask]]:
     """待认领 (``actionable_queue_for_user``, or with ``waiting`` ``not_yet_due_queue_for_user``)
     as one queryset per role the user holds; their union is the whole list.
 
     ``ListQuery`` counts and pages them as a UNION ALL.
     """
     parts = [_task_base().filter(_queue_q(user, [group])) for group in _queue_groups(user)]
-    return [part.waiting() if waiting else part.ready() for part in parts]
+    return [part.waiting(today) if waiting else part.ready(today) for part in parts]
 
 
 class ListQuery:
@@ -496,18 +518,18 @@ class ListQuery:
         self.user = user
         self.source = source
         self.filters = {name: value for name, value in (filters or {}).items() if value}
+        self.today = timezone.localdate()  # the key's day is the day the SQL is built for
 
     def _parts(self) -> list[QuerySet[CaseTask]]:
         if self.source == "inbox":
             parts = [inbox_for_user(self.user)]
         else:
-            parts = queue_parts(self.user, waiting=self.source == "waiting")
+            parts = queue_parts(self.user, waiting=self.source == "waiting", today=self.today)
         return [filter_tasks(part, now=_CLOCK_MARK, **self.filters).order_by() for part in parts]
 
     def _key(self, *what) -> tuple:
-        today = timezone.localdate()
         filters = tuple(sorted(self.filters.items()))
-        return ("list", self.source, *what, self.user.pk, today, _scope_key(self.user), filters)
+        return ("list", self.source, *what, self.user.pk, self.today, _scope_key(self.user), filters)
 
     def _union(self, *fields: str):
         first, *rest = [part.values_list(*fields) for part in self._parts()]
@@ -582,7 +604,7 @@ def _compiled(key: tuple, build) -> tuple[str, str, tuple]:
 
 
 def _sql_of(queryset) -> tuple[str, str, tuple]:
-    sql, params = queryset.query.sql_with_params()
+    sql, params = queryset.query.get_compiler(queryset.db).as_sql()
     return queryset.db, sql, tuple(params)
 
 

@@ -164,9 +164,9 @@ class TaskListView(LeanRowsMixin, ListModelView):
         filterset = getattr(self, "filterset", None)
         if filterset is None or not filterset.is_bound:
             return {}
-        if not filterset.is_valid():
-            return None if self.is_strict_filter() else {}
-        return dict(filterset.form.cleaned_data)
+        if not filterset.is_valid() and self.is_strict_filter():
+            return None
+        return dict(filterset.form.cleaned_data)  # as filterset.qs applies them
 
     def filter_html(self) -> str:
         """viewflow's filter drawer (viewflow/includes/list_filter.html), kept per language, unit
@@ -175,8 +175,10 @@ class TaskListView(LeanRowsMixin, ListModelView):
         Rendering the form's five fields cost ~2 ms a page (bench/inbox.py)."""
         filterset = self.filterset
         choices = tuple(filterset.filters["unit"].extra["choices"])
-        query = tuple(sorted((name, tuple(values)) for name, values in self.request.GET.lists()))
-        key = (get_language(), type(self).__name__, choices, query)
+        # Only what the drawer shows: its fields' values and the list's ordering (not the page).
+        names = (*filterset.form.fields, self.ordering_kwarg)
+        query = tuple((name, tuple(self.request.GET.getlist(name))) for name in names)
+        key = (get_language(), type(self), choices, query)
         template = "viewflow/includes/list_filter.html"
         return _FILTER_HTML.get(key, lambda: get_template(template).render({"view": self, "request": self.request}))
 
