@@ -20,49 +20,22 @@ def actor_display_name(user) -> str:
     return user.get_full_name() or user.get_username()
 
 
-def audit_log(
-    *,
-    actor,
-    action: str,
-    case: Case | None,
-    role: str = "",
-    org: Organisation | None = None,
-    from_state: str = "",
-    to_state: str = "",
-    reason: str = "",
-    changes: dict | None = None,
-    task=None,
-    evidence=(),
-) -> AuditEvent:
+def audit_log(*, actor, action: str, case: Case | None, **details) -> AuditEvent:
     """Append one event: who, in which role and organisation, what changed and why.
 
-    ``evidence``: the rows this event wrote (a 培养记录 version, an opinion, an attachment …);
-    their content hashes go into the event, so changing such a row later breaks the chain.
-    The event joins the hash chain (workflows/chain.py) under the chain head's row lock, taken
-    here, as late as possible in the caller's transaction, and held until it commits.
+    ``details``: the event's ``role``, ``org``, ``from_state``, ``to_state``, ``reason``,
+    ``changes``, ``task`` and ``evidence`` (``_event_fields``). ``evidence``: the rows this event
+    wrote (a 培养记录 version, an opinion, an attachment …); their content hashes go into the
+    event, so changing such a row later breaks the chain. The event joins the hash chain
+    (workflows/chain.py) under the chain head's row lock, taken here, as late as possible in the
+    caller's transaction, and held until it commits.
 
     代理人: when the actor acts as someone's deputy (the task's owner is their principal, or
     they hold the event's ``role`` at ``org`` only through the arrangement), the event says so
     itself: ``actor_name`` "李四（代张三）" and ``changes["on_behalf_of"]``. Every service that
     acts on a task already passes the capacity it acted in, so none has to remember this.
     """
-    return audit_log_many(
-        [
-            {
-                "actor": actor,
-                "action": action,
-                "case": case,
-                "role": role,
-                "org": org,
-                "from_state": from_state,
-                "to_state": to_state,
-                "reason": reason,
-                "changes": changes,
-                "task": task,
-                "evidence": evidence,
-            }
-        ]
-    )[0]
+    return audit_log_many([{"actor": actor, "action": action, "case": case, **details}])[0]
 
 
 def audit_log_many(events: list[dict]) -> list[AuditEvent]:
