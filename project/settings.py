@@ -119,6 +119,18 @@ DATABASES = {
     if os.environ.get("DATABASE_URL")
     else _sqlite
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Statements run often are prepared on the connection (psycopg, after DB_PREPARE_THRESHOLD
+    # runs of the same text), so PostgreSQL plans them once per connection instead of at every
+    # run: planning the approval's two eight-table reads cost 6-9 ms of the database's CPU per
+    # approval (issue 13, docs/performance.md). This needs the parameters bound by the server
+    # (psycopg's server-side binding) and a direct connection (a transaction-mode pgbouncer
+    # would break it); DB_PREPARE_THRESHOLD=0 turns both off.
+    _prepare_threshold = int(env_str("DB_PREPARE_THRESHOLD", "5"))
+    if _prepare_threshold > 0:
+        DATABASES["default"].setdefault("OPTIONS", {}).update(
+            server_side_binding=True, prepare_threshold=_prepare_threshold
+        )
 
 # django-axes first: it refuses a locked-out account or address before any password is checked.
 AUTHENTICATION_BACKENDS = [
@@ -223,6 +235,8 @@ SECURE_HSTS_SECONDS = int(env_str("SECURE_HSTS_SECONDS", "31536000")) if _HTTPS 
 SECURE_HSTS_INCLUDE_SUBDOMAINS = _HTTPS
 SECURE_HSTS_PRELOAD = _HTTPS
 SESSION_COOKIE_SECURE = _HTTPS
+# Django's database sessions; the read of each request's session is compiled once (issue 13).
+SESSION_ENGINE = "workflows.sessions"
 CSRF_COOKIE_SECURE = _HTTPS
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

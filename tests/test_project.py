@@ -51,3 +51,36 @@ def test_production_keeps_its_database_connections_with_health_checks():
     assert read(DB_CONN_MAX_AGE="60") == [60, True]
     assert read() == [0, True]
     assert "DB_CONN_MAX_AGE=60" in (root / "deploy" / "env.example").read_text()
+
+
+def test_postgresql_prepares_the_statements_it_runs_often():
+    """On PostgreSQL statements are bound by the server and prepared after five runs (the plans
+    of the approval's reads, issue 13); DB_PREPARE_THRESHOLD=0 turns it off, and SQLite is
+    untouched."""
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    code = (
+        "import json, django; django.setup(); from django.conf import settings; "
+        "o = settings.DATABASES['default'].get('OPTIONS', {}); "
+        "print(json.dumps([o.get('server_side_binding'), o.get('prepare_threshold')]))"
+    )
+
+    def read(url, **extra):
+        env = {k: v for k, v in os.environ.items() if k not in ("DB_PREPARE_THRESHOLD", "DATABASE_URL")}
+        env |= {"DJANGO_SETTINGS_MODULE": "project.settings", "PLAIN_HTTP": "1", **extra}
+        if url:
+            env["DATABASE_URL"] = url
+        out = subprocess.run(
+            [sys.executable, "-c", code], cwd=root, env=env, capture_output=True, text=True, check=True
+        )
+        return json.loads(out.stdout.strip().splitlines()[-1])
+
+    pg = "postgres://shuangpei@127.0.0.1:5432/shuangpei"
+    assert read(pg) == [True, 5]
+    assert read(pg, DB_PREPARE_THRESHOLD="0") == [None, None]
+    assert read(None) == [None, None]
