@@ -14,12 +14,17 @@ is no longer recognised, and its user signs in once more.
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 
+from .kept import KeptQuery
+
+# Every request reads its user: the SQL is compiled once per connection, not at each request.
+_USER_WITH_TEACHER = KeptQuery(lambda pk: get_user_model()._default_manager.select_related("teacher").filter(pk=pk), -1)
+
 
 class TeacherModelBackend(ModelBackend):
     def get_user(self, user_id):
-        user_model = get_user_model()
         try:
-            user = user_model._default_manager.select_related("teacher").get(pk=user_id)
-        except user_model.DoesNotExist:
+            found = _USER_WITH_TEACHER.rows(int(user_id))
+        except (TypeError, ValueError):
             return None
-        return user if self.user_can_authenticate(user) else None
+        user = found[0] if found else None
+        return user if user is not None and self.user_can_authenticate(user) else None

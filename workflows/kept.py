@@ -34,3 +34,98 @@ class Kept:
 
     def __len__(self) -> int:
         return len(self._items)
+
+
+class KeptQuery:
+    """A read whose SQL and row reading the ORM works out once per database connection, then run
+    again with other values: the approval's reads of one task with its case, people and
+    organisations join eight tables, and compiling each cost ~3 ms of CPU (issue 13,
+    docs/performance.md).
+
+    ``build(*marks)`` returns the queryset for placeholder values (``marks``: one per argument,
+    values no real row or argument has, such as negative ids or a day before the programme);
+    each must reach the SQL as a parameter of its own. Dates and moments are adapted for the
+    database as a date or datetime field adapts them; other values must be what the field's
+    lookup would send (an int for an id). ``rows(*values)`` runs the kept SQL with the values in the marks'
+    places and makes the instances exactly as the ORM would (``ModelIterable``: the model, its
+    ``select_related`` rows, its annotations). The SQL is built for the connection it runs on
+    (one per thread and database), so it is always the ORM's SQL for that database. Only for
+    querysets without prefetching or known related objects, whose SQL nothing but the
+    arguments changes (no clock, no settings).
+    """
+
+    def __init__(self, build: Callable, *marks):
+        self.build = build
+        self.marks = marks
+
+    def _compiled(self, alias: str):
+        from django.db import connections
+        from django.db.models.query import get_related_populators
+
+        connection = connections[alias]
+        kept = connection.__dict__.setdefault("_shuangpei_kept_queries", {})
+        compiled = kept.get(self)
+        if compiled is None:
+            queryset = self.build(*self.marks)
+            assert not queryset._prefetch_related_lookups and not queryset._known_related_objects
+            compiler = queryset.query.get_compiler(using=alias)
+            sql, params = compiler.as_sql()
+            slots = []
+            for mark in self.marks:
+                mark = _adapted(connection.ops, mark)
+                where = [i for i, param in enumerate(params) if param == mark]
+                assert where, f"KeptQuery: the mark {mark!r} is not a parameter of the SQL"
+                slots.append(where)
+            klass_info, select = compiler.klass_info, compiler.select
+            start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+            fields = [column[0] for column in select[0 : compiler.col_count]]
+            assert not compiler.has_composite_fields(fields)
+            compiled = (
+                compiler,
+                compiler.get_converters(fields),
+                sql,
+                list(params),
+                slots,
+                klass_info["model"],
+                (start, end),
+                [column[0].target.attname for column in select[start:end]],
+                get_related_populators(klass_info, select, alias),
+                list(compiler.annotation_col_map.items()),
+            )
+            kept[self] = compiled
+        return compiled
+
+    def rows(self, *values, using: str = "default") -> list:
+        from django.db import connections
+
+        compiler, converters, sql, params, slots, model, (start, end), init_list, populators, annotations = (
+            self._compiled(using)
+        )
+        params = params.copy()
+        ops = connections[using].ops
+        for value, where in zip(values, slots, strict=True):
+            value = _adapted(ops, value)
+            for i in where:
+                params[i] = value
+        with connections[using].cursor() as cursor:
+            cursor.execute(sql, params)
+            fetched = cursor.fetchall()
+        found = []
+        for row in compiler.apply_converters(fetched, converters) if converters else fetched:
+            obj = model.from_db(using, init_list, row[start:end])
+            for populator in populators:
+                populator.populate(row, obj)
+            for name, position in annotations:
+                setattr(obj, name, row[position])
+            found.append(obj)
+        return found
+
+
+def _adapted(ops, value):
+    import datetime
+
+    if isinstance(value, datetime.datetime):
+        return ops.adapt_datetimefield_value(value)
+    if isinstance(value, datetime.date):
+        return ops.adapt_datefield_value(value)
+    return value

@@ -1,10 +1,28 @@
 """Who owns a step: the nearest organisation, walking up the tree, that holds a role."""
 
+import datetime
+import functools
+
 from django.db.models import Exists, OuterRef
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .errors import GuardError
+from .kept import KeptQuery
 from .models import Organisation, Role, RoleAssignment
+
+
+def _holders_query(today, role, *org_ids):
+    holding = RoleAssignment.objects.active(today).filter(org_id=OuterRef("pk"), role=role)
+    return Organisation.objects.filter(pk__in=org_ids).filter(Exists(holding))
+
+
+@functools.cache
+def _holders(depth: int) -> KeptQuery:
+    """The query for a tree ``depth`` organisations deep, compiled once per connection: every
+    finished step asks it (~1 ms of CPU to compile). The marks: a day before the programme, a
+    role nobody holds, ids no organisation has."""
+    return KeptQuery(_holders_query, datetime.date(1901, 1, 1), "\x00role", *range(-1, -depth - 1, -1))
 
 
 def nearest_org_with_role(start: Organisation, role: str) -> Organisation:
@@ -14,8 +32,8 @@ def nearest_org_with_role(start: Organisation, role: str) -> Organisation:
     """
     ancestor_ids = start.ancestor_ids
     # One query: the organisations up the tree that hold the role now; the nearest wins.
-    holding = RoleAssignment.objects.active().filter(org_id=OuterRef("pk"), role=role)
-    holders = {org.pk: org for org in Organisation.objects.filter(pk__in=ancestor_ids).filter(Exists(holding))}
+    found = _holders(len(ancestor_ids)).rows(timezone.localdate(), str(role), *ancestor_ids)
+    holders = {org.pk: org for org in found}
     for org_id in ancestor_ids:
         if org_id in holders:
             return holders[org_id]

@@ -10,7 +10,7 @@ from django.utils.functional import cached_property
 from viewflow.workflow.status import STATUS
 
 from .errors import NotInScope, NotPermitted
-from .kept import Kept
+from .kept import Kept, KeptQuery
 from .models import (
     Annex2Row,
     ApiToken,
@@ -721,6 +721,10 @@ def _case_in_scope(user, case: Case) -> bool:
     return CaseMentor.objects.filter(case=case, teacher__user=user, status__in=ACTIVE_MENTOR).exists()
 
 
+# The task page's and the approval's read of one task (eight tables), compiled once per connection.
+_TASK_BY_KEY = KeptQuery(lambda task_id: _task_base().filter(pk=task_id), -1)
+
+
 def task_for_user(user, task_id) -> CaseTask:
     """The human task ``task_id`` with what its page shows, if its case is in the user's scope.
 
@@ -731,7 +735,8 @@ def task_for_user(user, task_id) -> CaseTask:
     """
     from .flows import side_nodes
 
-    task = _task_base().filter(pk=task_id).first()
+    found = _TASK_BY_KEY.rows(int(task_id))
+    task = found[0] if found else None
     if task is not None and not _case_in_scope(user, task.case):
         task = None
     # A trainee never opens a 加签 on their own case: officials consulting each other

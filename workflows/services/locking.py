@@ -7,6 +7,7 @@ from viewflow.workflow.exceptions import FlowLockFailed
 
 from ..errors import AlreadyHandled
 from ..flows import CaseFlow
+from ..kept import KeptQuery
 from ..models import Case, CaseProcess, CaseTask
 
 
@@ -27,6 +28,21 @@ def locked_case(case_id: int, process_pk: int | None = None):
         raise AlreadyHandled(_("该案例正在被他人处理，请稍后刷新页面再试。")) from None
 
 
+def _locked_task_query(task_id, case_id):
+    from ..access.forwarding import open_countersign_exists
+
+    return (
+        CaseTask.objects.select_related("case__teacher", "case__org", "case__unit", "owner", "org", "process")
+        .select_for_update(of=("case", "case__teacher", "case__org", "case__unit"))
+        .annotate(has_open_countersign=open_countersign_exists())
+        .filter(pk=task_id, case_id=case_id)
+    )
+
+
+# Compiled once per connection (eight tables: ~3 ms of CPU a time); the marks are ids no row has.
+_LOCKED_TASK = KeptQuery(_locked_task_query, -1, -2)
+
+
 @contextmanager
 def locked_case_task(case_id: int, process_pk: int, task_id: int):
     """``locked_case`` for a service acting on one of the case's tasks: under the same process
@@ -38,15 +54,11 @@ def locked_case_task(case_id: int, process_pk: int, task_id: int):
     Only the case's side of the join is locked (``of``): the task's owner and organisation are
     outer joins, which PostgreSQL cannot lock, and the process row is viewflow's lock already.
     """
-    from ..access.forwarding import open_countersign_exists
-
     try:
         with CaseFlow.lock(process_pk):
-            yield (
-                CaseTask.objects.select_related("case__teacher", "case__org", "case__unit", "owner", "org", "process")
-                .select_for_update(of=("case", "case__teacher", "case__org", "case__unit"))
-                .annotate(has_open_countersign=open_countersign_exists())
-                .get(pk=task_id, case_id=case_id)
-            )
+            found = _LOCKED_TASK.rows(int(task_id), int(case_id))
+            if not found:
+                raise CaseTask.DoesNotExist("CaseTask matching query does not exist.")
+            yield found[0]
     except FlowLockFailed:
         raise AlreadyHandled(_("该案例正在被他人处理，请稍后刷新页面再试。")) from None

@@ -1,0 +1,148 @@
+"""KeptQuery: a read compiled once per connection gives what the ORM itself gives (issue 13).
+
+The approval's reads (the task by its key, the task under the case lock, the user with their
+teacher row, the role holder up the tree) run kept SQL with the call's values in place of the
+marks; these tests compare each with the plain queryset for several values, so a kept read that
+returned the first call's row, lost a ``select_related`` row or an annotation, or kept a day,
+would fail.
+"""
+
+import datetime
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import connections, transaction
+
+from tests.factories import make_org, make_user
+from tests.helpers import new_case
+from workflows import routing, selectors
+from workflows.auth_backend import TeacherModelBackend
+from workflows.kept import KeptQuery
+from workflows.models import CaseState, CaseTask, Organisation, OrgKind, Role, RoleAssignment
+from workflows.services import locking
+
+RELATED = ("owner", "case", "case__teacher", "case__unit", "org")
+
+
+def _same(kept, plain, related=()):
+    assert kept.pk == plain.pk
+    assert kept.__dict__.keys() >= {f.attname for f in type(plain)._meta.concrete_fields}
+    for field in type(plain)._meta.concrete_fields:
+        assert getattr(kept, field.attname) == getattr(plain, field.attname), field.attname
+    for path in related:
+        a, b = kept, plain
+        for name in path.split("__"):
+            a, b = getattr(a, name), getattr(b, name)
+        assert (type(a), getattr(a, "pk", None)) == (type(b), getattr(b, "pk", None)), path
+
+
+@pytest.fixture
+def two_cases(world):
+    return new_case(world, "甲审核", CaseState.BRANCH_REVIEW), new_case(world, "乙审核", CaseState.UNIT_REVIEW)
+
+
+def _open_task(case):
+    return CaseTask.objects.filter(case=case, status="NEW", flow_task_type="HUMAN").get()
+
+
+def test_the_task_by_its_key_is_the_orms_row_for_each_key(world, two_cases, django_assert_num_queries):
+    tasks = [_open_task(case) for case in two_cases]
+    for task in tasks * 2:  # the second round runs the SQL kept by the first
+        with django_assert_num_queries(1):
+            (kept,) = selectors._TASK_BY_KEY.rows(task.pk)
+        _same(kept, selectors._task_base().get(pk=task.pk), RELATED)
+    assert selectors._TASK_BY_KEY.rows(max(t.pk for t in tasks) + 1000) == []
+
+
+def test_the_locked_task_carries_its_locked_case_and_the_countersign_flag(world, two_cases):
+    for case in two_cases:
+        task = _open_task(case)
+        with transaction.atomic():
+            with locking.locked_case_task(case.pk, task.process_id, task.pk) as locked:
+                plain = locking._locked_task_query(task.pk, case.pk).get()
+                _same(locked, plain, ("case", "case__teacher", "case__org", "case__unit", "process"))
+                assert locked.has_open_countersign is plain.has_open_countersign is False
+                assert locked.case.state == case.state
+    other = _open_task(two_cases[1])
+    with pytest.raises(CaseTask.DoesNotExist), transaction.atomic():
+        # A task of another case is not found under this case's lock.
+        with locking.locked_case_task(two_cases[0].pk, two_cases[0].process.pk, other.pk):
+            pass
+
+
+def test_the_login_backend_reads_each_user_with_their_teacher(world):
+    backend = TeacherModelBackend()
+    for user in (world.secretary, world.candidate1.user, world.outsider, world.secretary):
+        got = backend.get_user(user.pk)
+        assert got.pk == user.pk and got.username == user.username
+        assert getattr(got, "teacher", None) == getattr(user, "teacher", None)
+    assert backend.get_user(str(world.reviewer.pk)).pk == world.reviewer.pk  # as the session stores it
+    assert backend.get_user("not a number") is None
+    assert backend.get_user(10**6) is None
+    get_user_model().objects.filter(pk=world.officer.pk).update(is_active=False)
+    assert backend.get_user(world.officer.pk) is None
+
+
+def test_the_role_holder_follows_the_day_and_the_role(world):
+    start = world.branch
+    ancestors = start.ancestor_ids
+    today = datetime.date(2026, 3, 2)
+    ends = RoleAssignment.objects.get(user=world.reviewer, role=Role.REVIEWER)
+    ends.start_date, ends.end_date = None, today + datetime.timedelta(days=1)
+    ends.save()
+
+    def plain(day, role):
+        return sorted(routing._holders_query(day, role, *ancestors).values_list("pk", flat=True))
+
+    def kept(day, role):
+        return sorted(o.pk for o in routing._holders(len(ancestors)).rows(day, role, *ancestors))
+
+    for day in (today, today + datetime.timedelta(days=1), today):
+        for role in (Role.REVIEWER, Role.BRANCH_SECRETARY, Role.CITY_ADMIN):
+            assert kept(day, str(role)) == plain(day, role), (day, role)
+    assert world.county.pk in kept(today, "reviewer")
+    assert world.county.pk not in kept(today + datetime.timedelta(days=1), "reviewer")  # ended that day
+    # The same depth, another branch: the ids are the call's, not the first call's.
+    other_branch = make_org("桃江一中支部", OrgKind.BRANCH, world.other_school)
+    make_user("taojiang_secretary", org=other_branch, role=Role.BRANCH_SECRETARY)
+    assert routing.nearest_org_with_role(other_branch, Role.REVIEWER) == world.other_county
+    assert routing.nearest_org_with_role(world.branch, Role.BRANCH_SECRETARY) == world.branch
+
+
+def test_a_mark_that_does_not_reach_the_sql_is_refused(db):
+    query = KeptQuery(lambda pk: Organisation.objects.filter(pk=5), -1)
+    with pytest.raises(AssertionError, match="mark"):
+        query.rows(5)
+
+
+def test_each_connection_compiles_its_own(db):
+    query = KeptQuery(lambda pk: Organisation.objects.filter(pk=pk), -1)
+    assert query.rows(-99) == []
+    assert query in connections["default"].__dict__["_shuangpei_kept_queries"]
+
+
+def test_the_session_store_reads_live_sessions_only(world):
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    from workflows.sessions import SessionStore
+
+    stores = []
+    for n in range(2):
+        store = SessionStore()
+        store["n"] = n
+        store.create()
+        stores.append(store.session_key)
+    for n, key in [*enumerate(stores), *enumerate(stores)]:  # the second round runs the kept SQL
+        assert SessionStore(key).load() == {"n": n}
+    Session.objects.filter(session_key=stores[0]).update(expire_date=timezone.now() - datetime.timedelta(seconds=1))
+    expired = SessionStore(stores[0])
+    assert expired.load() == {} and expired.session_key is None  # past its expiry: no session
+    assert SessionStore(stores[1]).load() == {"n": 1}
+    assert SessionStore("x" * 32).load() == {}
+
+
+def test_a_signed_in_user_stays_signed_in_through_the_store(client, world):
+    client.force_login(world.secretary)
+    assert client.get("/inbox/").status_code == 200
+    assert client.get("/inbox/").wsgi_request.user == world.secretary
