@@ -433,6 +433,11 @@ def run_phase(port: int, clients: int, seconds: float, pools: dict, users: dict,
             except OSError as error:
                 mine_err[type(error).__name__] += 1
                 continue
+            # The approval's 已审核通过 message rides in the messages cookie to the case page the
+            # redirect leads to, which shows and clears it; the client does not follow the
+            # redirect, so it clears it itself (else each POST carries every earlier message,
+            # and the server re-encodes a cookie of up to 2 kB of them at every approval).
+            browser.cookies.pop("messages", None)
             location = response.getheader("Location") or ""
             if response.status == 302 and location.startswith("/inbox/cases/"):
                 mine_lat.append(elapsed)

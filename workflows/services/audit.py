@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from viewflow.workflow.status import STATUS
 
 from .. import chain
+from ..kept import KeptQuery
 from ..models import AuditChainHead, AuditCheckpoint, AuditEvent, Case, Organisation
 
 
@@ -124,10 +125,15 @@ def lock_chain_head() -> AuditChainHead:
     return _locked_head()
 
 
+# Every write reads it: compiled once per connection (the mark: an id no head row has).
+_HEAD = KeptQuery(lambda pk: AuditChainHead.objects.select_for_update().filter(pk=pk), -1)
+
+
 def _locked_head() -> AuditChainHead:
     """The chain head, locked (select_for_update; SQLite's IMMEDIATE transactions already
     serialise writers). Created from the newest event if missing (a flushed test database)."""
-    head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
+    found = _HEAD.rows(1)
+    head = found[0] if found else None
     if head is None:
         last = AuditEvent.objects.order_by("-seq").values_list("seq", "hash").first() or (0, chain.GENESIS)
         AuditChainHead.objects.bulk_create([AuditChainHead(pk=1, seq=last[0], hash=last[1])], ignore_conflicts=True)
