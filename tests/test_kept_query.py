@@ -146,3 +146,17 @@ def test_a_signed_in_user_stays_signed_in_through_the_store(client, world):
     client.force_login(world.secretary)
     assert client.get("/inbox/").status_code == 200
     assert client.get("/inbox/").wsgi_request.user == world.secretary
+
+
+def test_list_rows_are_the_orms_for_each_page_length_and_order(world, two_cases):
+    tasks = list(CaseTask.objects.filter(flow_task_type="HUMAN").order_by("id"))
+    assert len(tasks) >= 3
+    ids = [t.pk for t in tasks]
+    for first, second in ((ids[:1], ids[1:]), (ids[::-1], ids[:2]), (ids[1:], ids[1:])):  # lengths, order, overlap
+        got_first, got_second = selectors.rows_for_ids(first, second)
+        assert [t.pk for t in got_first] == first and [t.pk for t in got_second] == second
+        for got in (*got_first, *got_second):
+            plain = CaseTask.objects.select_related("owner", "org", "unit").get(pk=got.pk)
+            _same(got, plain, ("owner", "org", "unit"))
+            assert got.trainee_teacher_id == plain.case.teacher_id
+    assert selectors.rows_for_ids([], [10**9]) == [[], []]

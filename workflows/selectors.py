@@ -1,6 +1,7 @@
 """Every read a view, report or command needs, scoped to the user's subtree first."""
 
 import datetime
+import functools
 
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db import connections
@@ -772,21 +773,40 @@ def head_ids(tasks: QuerySet[CaseTask], n: int, *, offset: int = 0) -> list[int]
 LIST_RELATED = ("owner",)
 
 
+def _list_rows_query(*ids):
+    from django.db.models import F
+
+    return (
+        CaseTask.objects.select_related(*LIST_RELATED)
+        .annotate(trainee_teacher_id=F("case__teacher_id"))
+        .filter(pk__in=ids)
+        .order_by()
+    )
+
+
+def _orgs_query(*ids):
+    return Organisation.objects.filter(pk__in=ids).order_by()
+
+
+@functools.cache
+def _by_keys(build, n: int) -> KeptQuery:
+    """``build``'s read of ``n`` distinct ids, compiled once per connection and number of ids (a
+    page's rows and their organisations: compiling them was ~10% of a list page's CPU)."""
+    return KeptQuery(build, *range(-1, -n - 1, -1))
+
+
 def rows_for_ids(*id_lists: list[int]) -> list[list[CaseTask]]:
     """The rows of each list of ids, in its order, with what a list shows: one query for the
     rows, one for their organisations (and one more if a row is a training task).
 
     Each row carries ``trainee_teacher_id`` (the case's trainee, read by
     ``access.tasks.check_not_own_case`` instead of loading the case and its teacher)."""
-    from django.db.models import F, prefetch_related_objects
+    from django.db.models import prefetch_related_objects
 
-    rows = (
-        CaseTask.objects.select_related(*LIST_RELATED)
-        .annotate(trainee_teacher_id=F("case__teacher_id"))
-        .in_bulk([i for ids in id_lists for i in ids])
-    )
-    org_ids = {org_id for task in rows.values() for org_id in (task.org_id, task.unit_id) if org_id}
-    orgs = Organisation.objects.in_bulk(org_ids) if org_ids else {}
+    wanted = list(dict.fromkeys(int(i) for ids in id_lists for i in ids))
+    rows = {task.pk: task for task in _by_keys(_list_rows_query, len(wanted)).rows(*wanted)} if wanted else {}
+    org_ids = list({org_id for task in rows.values() for org_id in (task.org_id, task.unit_id) if org_id})
+    orgs = {org.pk: org for org in _by_keys(_orgs_query, len(org_ids)).rows(*org_ids)} if org_ids else {}
     for task in rows.values():
         # One instance per organisation for the page; rows of the same step's holders share it.
         if task.org_id:
