@@ -119,18 +119,18 @@ DATABASES = {
     if os.environ.get("DATABASE_URL")
     else _sqlite
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Statements run often are prepared on the connection (psycopg, after DB_PREPARE_THRESHOLD
-    # runs of the same text), so PostgreSQL plans them once per connection instead of at every
-    # run: planning the approval's two eight-table reads cost 6-9 ms of the database's CPU per
-    # approval (issue 13, docs/performance.md). This needs the parameters bound by the server
-    # (psycopg's server-side binding) and a direct connection (a transaction-mode pgbouncer
-    # would break it); DB_PREPARE_THRESHOLD=0 turns both off.
-    _prepare_threshold = int(env_str("DB_PREPARE_THRESHOLD", "5"))
-    if _prepare_threshold > 0:
-        DATABASES["default"].setdefault("OPTIONS", {}).update(
-            server_side_binding=True, prepare_threshold=_prepare_threshold
-        )
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool("DB_PREPARED_READS", True):
+    # The server binds the parameters (psycopg's server-side binding), so the few reads that
+    # every request or approval makes with only their values changing (workflows/kept.KeptQuery:
+    # the session, the user, the task by its key, the task under the case lock ...) can be
+    # prepared on the connection and planned once per connection: planning the approval's two
+    # eight-table reads had cost 6-9 ms of the database's CPU per approval (issue 13,
+    # docs/performance.md). Nothing else is prepared (Django's default, no prepare_threshold):
+    # a list's plan depends on its values (the partial indexes, a busy queue or a small one),
+    # and a generic plan made the province simulation's reads slower by the minute. Needs a
+    # direct connection (a transaction-mode pgbouncer cannot keep prepared statements):
+    # DB_PREPARED_READS=0 turns it off.
+    DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
 
 # django-axes first: it refuses a locked-out account or address before any password is checked.
 AUTHENTICATION_BACKENDS = [

@@ -53,10 +53,10 @@ def test_production_keeps_its_database_connections_with_health_checks():
     assert "DB_CONN_MAX_AGE=60" in (root / "deploy" / "env.example").read_text()
 
 
-def test_postgresql_prepares_the_statements_it_runs_often():
-    """On PostgreSQL statements are bound by the server and prepared after five runs (the plans
-    of the approval's reads, issue 13); DB_PREPARE_THRESHOLD=0 turns it off, and SQLite is
-    untouched."""
+def test_postgresql_binds_parameters_on_the_server_for_the_prepared_reads():
+    """On PostgreSQL the server binds the parameters, so workflows/kept.KeptQuery's reads can be
+    prepared (issue 13); nothing is prepared automatically (no prepare_threshold: Django's
+    default); DB_PREPARED_READS=0 turns it off, and SQLite is untouched."""
     import json
     import os
     import subprocess
@@ -71,7 +71,7 @@ def test_postgresql_prepares_the_statements_it_runs_often():
     )
 
     def read(url, **extra):
-        env = {k: v for k, v in os.environ.items() if k not in ("DB_PREPARE_THRESHOLD", "DATABASE_URL")}
+        env = {k: v for k, v in os.environ.items() if k not in ("DB_PREPARED_READS", "DATABASE_URL")}
         env |= {"DJANGO_SETTINGS_MODULE": "project.settings", "PLAIN_HTTP": "1", **extra}
         if url:
             env["DATABASE_URL"] = url
@@ -81,6 +81,6 @@ def test_postgresql_prepares_the_statements_it_runs_often():
         return json.loads(out.stdout.strip().splitlines()[-1])
 
     pg = "postgres://shuangpei@127.0.0.1:5432/shuangpei"
-    assert read(pg) == [True, 5]
-    assert read(pg, DB_PREPARE_THRESHOLD="0") == [None, None]
+    assert read(pg) == [True, None]
+    assert read(pg, DB_PREPARED_READS="0") == [None, None]
     assert read(None) == [None, None]

@@ -46,12 +46,14 @@ class KeptQuery:
     values no real row or argument has, such as negative ids or a day before the programme);
     each must reach the SQL as a parameter of its own. Dates and moments are adapted for the
     database as a date or datetime field adapts them; other values must be what the field's
-    lookup would send (an int for an id). ``rows(*values)`` runs the kept SQL with the values in the marks'
-    places and makes the instances exactly as the ORM would (``ModelIterable``: the model, its
-    ``select_related`` rows, its annotations). The SQL is built for the connection it runs on
+    lookup would send (an int for an id). ``rows(*values)`` runs the kept SQL with the values in
+    the marks' places and makes the instances exactly as the ORM would (``ModelIterable``: the
+    model, its ``select_related`` rows, its annotations). The SQL is built for the connection it runs on
     (one per thread and database), so it is always the ORM's SQL for that database. Only for
     querysets without prefetching or known related objects, whose SQL nothing but the
-    arguments changes (no clock, no settings).
+    arguments changes (no clock, no settings), and whose plan does not depend on the values: on
+    PostgreSQL with server-side binding the statement is prepared on the connection, so it is
+    planned once there (a generic plan).
     """
 
     def __init__(self, build: Callable, *marks):
@@ -67,19 +69,22 @@ class KeptQuery:
         compiled = kept.get(self)
         if compiled is None:
             queryset = self.build(*self.marks)
-            assert not queryset._prefetch_related_lookups and not queryset._known_related_objects
+            if queryset._prefetch_related_lookups or queryset._known_related_objects:
+                raise ValueError("KeptQuery: a queryset without prefetching or known related objects")
             compiler = queryset.query.get_compiler(using=alias)
             sql, params = compiler.as_sql()
             slots = []
             for mark in self.marks:
                 mark = _adapted(connection.ops, mark)
                 where = [i for i, param in enumerate(params) if param == mark]
-                assert where, f"KeptQuery: the mark {mark!r} is not a parameter of the SQL"
+                if not where:
+                    raise ValueError(f"KeptQuery: the mark {mark!r} is not a parameter of the SQL")
                 slots.append(where)
             klass_info, select = compiler.klass_info, compiler.select
             start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
             fields = [column[0] for column in select[0 : compiler.col_count]]
-            assert not compiler.has_composite_fields(fields)
+            if compiler.has_composite_fields(fields):
+                raise ValueError("KeptQuery: composite primary keys are not supported")
             compiled = (
                 compiler,
                 compiler.get_converters(fields),
@@ -107,8 +112,19 @@ class KeptQuery:
             value = _adapted(ops, value)
             for i in where:
                 params[i] = value
-        with connections[using].cursor() as cursor:
-            cursor.execute(sql, params)
+        connection = connections[using]
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql" and connection.settings_dict["OPTIONS"].get("server_side_binding"):
+                # Prepared on this connection at its first run and planned once: its plan does
+                # not depend on the values (keys, a day), unlike a list's (project/settings.py).
+                driver = connection.connection
+                threshold, driver.prepare_threshold = driver.prepare_threshold, 0
+                try:
+                    cursor.execute(sql, params)
+                finally:
+                    driver.prepare_threshold = threshold
+            else:
+                cursor.execute(sql, params)
             fetched = cursor.fetchall()
         found = []
         for row in compiler.apply_converters(fetched, converters) if converters else fetched:
