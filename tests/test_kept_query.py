@@ -182,3 +182,31 @@ def test_on_postgresql_the_kept_reads_are_prepared_and_nothing_else(world):
     assert prepared(plain) == 0
     routing.nearest_org_with_role(world.branch, Role.REVIEWER)
     assert prepared('%FROM "workflows_organisation" WHERE%EXISTS%"workflows_roleassignment"%') >= 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_locking_read_outside_a_transaction_is_refused_at_every_run(world):
+    """Django refuses select_for_update in autocommit when it compiles the SQL; a kept read
+    compiles once, so it checks again at each run."""
+    from django.db.transaction import TransactionManagementError
+
+    if not connections["default"].features.has_select_for_update:
+        pytest.skip("SQLite has no row locks to take (CI runs this on PostgreSQL)")
+    with transaction.atomic():
+        assert audit_head_rows() is not None  # compiled inside a transaction
+    with pytest.raises(TransactionManagementError):
+        audit_head_rows()
+
+
+def audit_head_rows():
+    from workflows.services import audit
+
+    return audit._HEAD.rows(1)
+
+
+def test_an_organisation_without_a_path_gets_the_guard_message(world):
+    from workflows.errors import GuardError
+
+    loose = Organisation(name="未保存", kind=OrgKind.SCHOOL)  # no path: no ancestors
+    with pytest.raises(GuardError):
+        routing.nearest_org_with_role(loose, Role.REVIEWER)

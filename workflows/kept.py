@@ -53,7 +53,8 @@ class KeptQuery:
     querysets without prefetching or known related objects, whose SQL nothing but the
     arguments changes (no clock, no settings), and whose plan does not depend on the values: on
     PostgreSQL with server-side binding the statement is prepared on the connection, so it is
-    planned once there (a generic plan).
+    planned once there (a generic plan). It reads the database it is given (``using``), with
+    no router: the project has one database.
     """
 
     def __init__(self, build: Callable, *marks):
@@ -86,6 +87,7 @@ class KeptQuery:
             if compiler.has_composite_fields(fields):
                 raise ValueError("KeptQuery: composite primary keys are not supported")
             compiled = (
+                bool(queryset.query.select_for_update),
                 compiler,
                 compiler.get_converters(fields),
                 sql,
@@ -102,17 +104,22 @@ class KeptQuery:
 
     def rows(self, *values, using: str = "default") -> list:
         from django.db import connections
+        from django.db.transaction import TransactionManagementError
 
-        compiler, converters, sql, params, slots, model, (start, end), init_list, populators, annotations = (
+        locks, compiler, converters, sql, params, slots, model, (start, end), init_list, populators, annotations = (
             self._compiled(using)
         )
+        connection = connections[using]
+        features = connection.features
+        if locks and features.has_select_for_update and features.supports_transactions and connection.get_autocommit():
+            # The ORM's own check, made at each run and not only when the SQL was compiled.
+            raise TransactionManagementError("select_for_update cannot be used outside of a transaction.")
         params = params.copy()
         ops = connections[using].ops
         for value, where in zip(values, slots, strict=True):
             value = _adapted(ops, value)
             for i in where:
                 params[i] = value
-        connection = connections[using]
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql" and connection.settings_dict["OPTIONS"].get("server_side_binding"):
                 # Prepared on this connection at its first run and planned once: its plan does

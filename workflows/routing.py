@@ -32,7 +32,7 @@ def nearest_org_with_role(start: Organisation, role: str) -> Organisation:
     """
     ancestor_ids = start.ancestor_ids
     # One query: the organisations up the tree that hold the role now; the nearest wins.
-    found = _holders(len(ancestor_ids)).rows(timezone.localdate(), str(role), *ancestor_ids)
+    found = _holders(len(ancestor_ids)).rows(timezone.localdate(), str(role), *ancestor_ids) if ancestor_ids else []
     holders = {org.pk: org for org in found}
     for org_id in ancestor_ids:
         if org_id in holders:
