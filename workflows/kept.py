@@ -7,6 +7,7 @@ the building (issue 13, docs/performance.md). Safe to share between threads: a l
 the same thing twice.
 """
 
+import functools
 from collections.abc import Callable, Hashable
 
 
@@ -142,6 +143,21 @@ class KeptQuery:
                 setattr(obj, name, row[position])
             found.append(obj)
         return found
+
+
+@functools.cache
+def _for_ids(build: Callable, n: int, marks: tuple) -> KeptQuery:
+    return KeptQuery(build, *marks, *range(-1, -n - 1, -1))
+
+
+def rows_by_ids(build: Callable, ids: list, *values, marks: tuple = ()) -> list:
+    """``build(*values, *ids)``'s rows through a ``KeptQuery`` per number of ids (one compiled
+    query per connection and count: a page's rows, the organisations up a tree). ``marks``
+    stand for ``values``; the ids' marks are -1 … -n. No ids, no query (an empty ``IN`` has no
+    SQL to keep)."""
+    if not ids:
+        return []
+    return _for_ids(build, len(ids), marks).rows(*values, *ids)
 
 
 def _adapted(ops, value):

@@ -1,7 +1,6 @@
 """Every read a view, report or command needs, scoped to the user's subtree first."""
 
 import datetime
-import functools
 
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db import connections
@@ -11,7 +10,7 @@ from django.utils.functional import cached_property
 from viewflow.workflow.status import STATUS
 
 from .errors import NotInScope, NotPermitted
-from .kept import Kept, KeptQuery
+from .kept import Kept, KeptQuery, rows_by_ids
 from .models import (
     Annex2Row,
     ApiToken,
@@ -788,13 +787,6 @@ def _orgs_query(*ids):
     return Organisation.objects.filter(pk__in=ids).order_by()
 
 
-@functools.cache
-def _by_keys(build, n: int) -> KeptQuery:
-    """``build``'s read of ``n`` distinct ids, compiled once per connection and number of ids (a
-    page's rows and their organisations: compiling them was ~10% of a list page's CPU)."""
-    return KeptQuery(build, *range(-1, -n - 1, -1))
-
-
 def rows_for_ids(*id_lists: list[int]) -> list[list[CaseTask]]:
     """The rows of each list of ids, in its order, with what a list shows: one query for the
     rows, one for their organisations (and one more if a row is a training task).
@@ -804,9 +796,10 @@ def rows_for_ids(*id_lists: list[int]) -> list[list[CaseTask]]:
     from django.db.models import prefetch_related_objects
 
     wanted = list(dict.fromkeys(int(i) for ids in id_lists for i in ids))
-    rows = {task.pk: task for task in _by_keys(_list_rows_query, len(wanted)).rows(*wanted)} if wanted else {}
+    # Compiled once per connection and number of ids (compiling was ~10% of a list page's CPU).
+    rows = {task.pk: task for task in rows_by_ids(_list_rows_query, wanted)}
     org_ids = list({org_id for task in rows.values() for org_id in (task.org_id, task.unit_id) if org_id})
-    orgs = {org.pk: org for org in _by_keys(_orgs_query, len(org_ids)).rows(*org_ids)} if org_ids else {}
+    orgs = {org.pk: org for org in rows_by_ids(_orgs_query, org_ids)}
     for task in rows.values():
         # One instance per organisation for the page; rows of the same step's holders share it.
         if task.org_id:
